@@ -1,0 +1,63 @@
+#!/bin/sh
+# contrib/quickstart.sh - set up a fresh Debian 12 machine (as root) and
+#
+#   run   install the build dependencies, build, and run the product on its
+#         embedded defaults (dmarcctl eval on the shipped sample message)
+#   test  install the build and test dependencies, build twice (warnings as
+#         errors; then AddressSanitizer + UndefinedBehaviorSanitizer) and run
+#         the whole test suite on both; the last line is the total
+#         "N passed, N failed"
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+BUILD_DEPS="build-essential autoconf automake pkg-config libmilter-dev
+ libspf2-dev libopendkim-dev libbsd-dev libunbound-dev libpsl-dev libidn2-dev
+ publicsuffix libevent-dev"
+TEST_DEPS="python3 python3-dkim python3-nacl python3-spf python3-yaml unbound"
+
+install_deps() {
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		# shellcheck disable=SC2086
+		apt-get install -y -qq --no-install-recommends $BUILD_DEPS "$@" \
+		    >/dev/null
+	else
+		echo "quickstart: not root or no apt-get: assuming the" \
+		    "dependencies are installed" >&2
+	fi
+}
+
+build() {	# build DIR CONFIGURE-ARGS...
+	dir=$1
+	shift
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" -q "$@" && make -s -j2)
+}
+
+case "${1:-}" in
+run)
+	install_deps
+	autoreconf -fi >/dev/null
+	build build --enable-werror
+	exec build/tools/dmarcctl eval --dns-zone contrib/sample/sample.zone \
+	    --client-ip 192.0.2.25 --helo mail.example.com \
+	    --mail-from newsletter@example.com --json \
+	    contrib/sample/sample.eml
+	;;
+test)
+	# shellcheck disable=SC2086
+	install_deps $TEST_DEPS
+	autoreconf -fi >/dev/null
+	build build --enable-werror
+	build build-asan --enable-werror --enable-sanitizers
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    exec tests/run build build-asan
+	;;
+*)
+	echo "usage: $0 run|test" >&2
+	exit 2
+	;;
+esac
