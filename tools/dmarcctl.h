@@ -1,0 +1,15 @@
+/*
+ * dmarcctl.h - subcommands of dmarcctl
+ *
+ * Each takes the arguments after its name (argv[0] is the subcommand) and
+ * returns the process exit code: 0 done, 1 input or run-time failure,
+ * 2 usage error (DESIGN.md §3).
+ */
+#ifndef DMARCCTL_H
+#define DMARCCTL_H
+
+#define EXIT_USAGE 2
+
+int cmd_eval(int argc, char **argv);
+
+#endif
