@@ -231,7 +231,14 @@ session_mailfrom(struct session *s, const char *mailfrom)
 	s->mailfrom[n] = '\0';
 	s->have_mailfrom = 1;
 	s->null_sender = n == 0;
-	if (spf_check_mfrom(s->eng->spf, s->client_ip, s->helo, s->mailfrom,
+	if (s->client_ip[0] == '\0') {
+		/* no client address (an unknown socket family): no SPF check */
+		memset(&s->spf, 0, sizeof(s->spf));
+		s->spf.result = SPF_RES_NONE;
+		strlcpy(s->spf.scope, "mfrom", sizeof(s->spf.scope));
+		strlcpy(s->spf.reason, "no client address",
+		    sizeof(s->spf.reason));
+	} else if (spf_check_mfrom(s->eng->spf, s->client_ip, s->helo, s->mailfrom,
 		&s->spf) == -1) {
 		memset(&s->spf, 0, sizeof(s->spf));
 		s->spf.result = SPF_RES_TEMPERROR;
@@ -607,26 +614,25 @@ author_domain(const char *raw, char *out, size_t outlen, const char **errstr)
 }
 
 /* build_authres - RFC 8601 field body with RFC 9989 9.1 policy.dmarc */
-static void
-build_authres(struct session *s, struct verdict *v)
+void
+session_authres(struct session *s, struct verdict *v)
 {
 	struct authres_result r[2 + DKIMV_SIGS_MAX];
-	char pol[32], mf[sizeof(s->mailfrom)];
+	char pol[32], mf[sizeof(s->mailfrom)], note[128];
 	size_t n = 0, i;
 
 	memset(r, 0, sizeof(r));
 	if (s->spf_done) {
 		r[n].method = "spf";
 		r[n].result = spf_result_str(v->spf.result);
-		if (v->spf_null_sender) {
-			r[n].prop[0] =
-			    (struct authres_prop){"smtp", "helo", s->helo};
-		} else {
+		if (!v->spf_null_sender) {
 			strlcpy(mf, s->mailfrom, sizeof(mf));
-			r[n].prop[0] =
+			r[n].prop[r[n].nprop++] =
 			    (struct authres_prop){"smtp", "mailfrom", mf};
+		} else if (s->helo[0] != '\0') {
+			r[n].prop[r[n].nprop++] =
+			    (struct authres_prop){"smtp", "helo", s->helo};
 		}
-		r[n].nprop = 1;
 		n++;
 	}
 	for (i = 0; i < v->ndkim; i++) {
@@ -668,8 +674,11 @@ build_authres(struct session *s, struct verdict *v)
 	}
 	if (v->from_error != NULL)
 		r[n].comment = v->from_error;
-	else if (v->from_note != NULL)
-		r[n].comment = v->from_note;
+	else if (v->from_note != NULL) {
+		snprintf(note, sizeof(note), "malformed From: %s",
+		    v->from_note);
+		r[n].comment = note;
+	}
 	n++;
 	if (authres_format(s->eng->authserv_id, r, n, 0, v->authres,
 		sizeof(v->authres)) == -1) {
@@ -677,6 +686,10 @@ build_authres(struct session *s, struct verdict *v)
 		snprintf(v->authres, sizeof(v->authres), "%s; dmarc=%s",
 		    s->eng->authserv_id, dmarc_result_str(v->dmarc.result));
 	}
+	if (authres_format(s->eng->authserv_id, r, n, 1, v->authres_folded,
+		sizeof(v->authres_folded)) == -1)
+		strlcpy(v->authres_folded, v->authres,
+		    sizeof(v->authres_folded));
 }
 
 /* session_eom - finish DKIM, decide DMARC for every author domain */
@@ -788,6 +801,6 @@ session_eom(struct session *s, struct verdict *v)
 	}
 	if (v->from_error == NULL && malformed != NULL)
 		v->from_note = malformed;
-	build_authres(s, v);
+	session_authres(s, v);
 	return 0;
 }

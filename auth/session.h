@@ -79,6 +79,9 @@ struct verdict {
 	const char *from_note;	/* From: malformed but its domains evaluated */
 	size_t nfrom;		/* distinct author domains evaluated */
 	char authres[AUTHRES_MAX]; /* field body, unfolded */
+	/* the same folded for a header (authres_format() fold=1: "\n\t"
+	 * between results, as milters write them) */
+	char authres_folded[AUTHRES_MAX];
 };
 
 struct session;
@@ -94,6 +97,13 @@ int session_header(struct session *s, const char *name, const char *value);
 int session_eoh(struct session *s);
 int session_body(struct session *s, const unsigned char *p, size_t len);
 int session_eom(struct session *s, struct verdict *v);
+
+/*
+ * session_authres - (re)write v->authres and v->authres_folded from v;
+ * session_eom() calls it, the daemon again after local policy changed
+ * v->dmarc.disp, so policy.dmarc says what was really done
+ */
+void session_authres(struct session *s, struct verdict *v);
 
 /*
  * session_set_leadspc - header values are given exactly as they follow

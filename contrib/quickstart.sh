@@ -1,8 +1,8 @@
 #!/bin/sh
 # contrib/quickstart.sh - set up a fresh Debian 12 machine (as root) and
 #
-#   run   install the build dependencies, build, and run the product on its
-#         embedded defaults (dmarcctl eval on the shipped sample message)
+#   run   install the build dependencies, build, and run the daemon in the
+#         foreground on its embedded defaults (inet:8893@127.0.0.1)
 #   test  install the build and test dependencies, build twice (warnings as
 #         errors; then AddressSanitizer + UndefinedBehaviorSanitizer) and run
 #         the whole test suite on both; the last line is the total
@@ -13,12 +13,16 @@ top=$(pwd)
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libmilter-dev
  libspf2-dev libopendkim-dev libbsd-dev libunbound-dev libpsl-dev libidn2-dev
- publicsuffix libevent-dev"
-TEST_DEPS="python3 python3-dkim python3-nacl python3-spf python3-yaml unbound"
+ publicsuffix libevent-dev libsqlite3-dev libpq-dev zlib1g-dev libmd-dev"
+TEST_DEPS="python3 python3-dkim python3-nacl python3-spf python3-yaml unbound
+ postfix swaks sasl2-bin libsasl2-modules postgresql libxml2-utils"
 
 install_deps() {
 	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 		export DEBIAN_FRONTEND=noninteractive
+		# Postfix for the end-to-end tests, without touching /etc/postfix
+		echo 'postfix postfix/main_mailer_type select No configuration' |
+		    debconf-set-selections
 		apt-get update -qq
 		# shellcheck disable=SC2086
 		apt-get install -y -qq --no-install-recommends $BUILD_DEPS "$@" \
@@ -41,10 +45,10 @@ run)
 	install_deps
 	autoreconf -fi >/dev/null
 	build build --enable-werror
-	exec build/tools/dmarcctl eval --dns-zone contrib/sample/sample.zone \
-	    --client-ip 192.0.2.25 --helo mail.example.com \
-	    --mail-from newsletter@example.com --json \
-	    contrib/sample/sample.eml
+	# the daemon in the foreground on its embedded defaults: milter socket
+	# inet:8893@127.0.0.1, the system's DNS; Postfix: smtpd_milters =
+	# inet:127.0.0.1:8893 (contrib/postfix-main.cf.snippet)
+	exec build/milter/dmarc-milter -f
 	;;
 test)
 	# shellcheck disable=SC2086

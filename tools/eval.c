@@ -273,6 +273,8 @@ print_json(const struct verdict *v)
 	json_arr_end(&j);
 	if (v->from_error != NULL)
 		json_str(&j, "error", v->from_error);
+	else if (v->from_note != NULL)
+		json_str(&j, "warning", v->from_note);
 	json_obj_end(&j);
 	json_str(&j, "authentication_results", v->authres);
 	json_obj_end(&j);

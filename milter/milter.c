@@ -1,0 +1,634 @@
+/*
+ * milter.c - the libmilter callbacks (glue only: the checks are in the
+ * evaluation session, the decisions in actions.c)
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <libmilter/mfapi.h>
+
+#include "auth/session.h"
+#include "conf/cidr.h"
+#include "conf/config.h"
+#include "milter/actions.h"
+#include "milter/log.h"
+#include "milter/milter.h"
+#include "milter/reload.h"
+#include "policy/sbuf.h"
+
+/* Postfix keeps at most 102400 bytes of header (header_size_limit): an
+ * Authentication-Results header takes at least 25 of them */
+#define MILTER_AR_MAX	   8192
+#define MILTER_SUBJECT_MAX 16384 /* longer Subjects keep their text */
+#define MILTER_LOG_DKIM	   8	 /* DKIM results shown on the log line */
+#define MILTER_LOG_MAX	   2048	 /* one summary line */
+
+/* what we may do to a message, and the protocol steps we never answer */
+#define MILTER_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
+#define MILTER_PROTO                                                           \
+	(SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH |         \
+	    SMFIP_NR_BODY | SMFIP_NOUNKNOWN | SMFIP_NODATA |                   \
+	    SMFIP_HDR_LEADSPC)
+
+struct conn {
+	unsigned long pflags; /* protocol flags negotiated */
+	struct snapshot *snap;
+	struct session *s;
+	int skip_conn; /* IgnoreHosts */
+	int af;	       /* AF_INET, AF_INET6, or 0: no client address */
+	unsigned char addr[16];
+	char ip[INET6_ADDRSTRLEN];
+	char helo[LOG_CLEAN_MAX];
+
+	/* per message */
+	int skip_msg; /* authenticated client */
+	int error;    /* the session failed: defer the message */
+	char mailfrom_domain[LOG_CLEAN_MAX];
+	char rcpt_domain[DOMAIN_MAX + 1]; /* first recipient */
+	int have_rcpt;
+	char *subject; /* first Subject: as received */
+	int have_subject;
+	unsigned int nar;     /* Authentication-Results headers seen */
+	unsigned int *forged; /* 1-based indexes of those with our id */
+	size_t nforged, cforged;
+	struct verdict *v;
+};
+
+/* open connections, for a clean shutdown */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conns_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long conns_open;
+
+static struct conn *
+conn_new(void)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	pthread_mutex_lock(&conns_lock);
+	conns_open++;
+	pthread_mutex_unlock(&conns_lock);
+	return c;
+}
+
+/* msg_reset - forget the message, keep the connection */
+static void
+msg_reset(struct conn *c)
+{
+	c->skip_msg = c->error = 0;
+	c->mailfrom_domain[0] = '\0';
+	c->rcpt_domain[0] = '\0';
+	c->have_rcpt = 0;
+	free(c->subject);
+	c->subject = NULL;
+	c->have_subject = 0;
+	c->nar = 0;
+	free(c->forged);
+	c->forged = NULL;
+	c->nforged = c->cforged = 0;
+}
+
+static void
+conn_free(struct conn **cp)
+{
+	struct conn *c = *cp;
+
+	if (c == NULL)
+		return;
+	msg_reset(c);
+	free(c->v);
+	session_free(&c->s);
+	snapshot_put(&c->snap);
+	free(c);
+	*cp = NULL;
+	pthread_mutex_lock(&conns_lock);
+	conns_open--;
+	pthread_cond_broadcast(&conns_cond);
+	pthread_mutex_unlock(&conns_lock);
+}
+
+/* cont - continue; no reply at all where we negotiated none */
+static sfsistat
+cont(const struct conn *c, unsigned long nr_flag)
+{
+	return c != NULL && (c->pflags & nr_flag) ? SMFIS_NOREPLY
+						  : SMFIS_CONTINUE;
+}
+
+static const char *
+queue_id(SMFICTX *ctx)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+
+	return qid != NULL && qid[0] != '\0' ? qid : "NOQUEUE";
+}
+
+static sfsistat
+xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
+{
+	char m_from[] = "i {auth_authen}", m_eoh[] = "i", m_eom[] = "i";
+	struct conn *c = smfi_getpriv(ctx);
+
+	(void)f2;
+	(void)f3;
+	if (c == NULL) {
+		if ((c = conn_new()) == NULL) {
+			log_warnx("out of memory at negotiation");
+			return SMFIS_REJECT; /* libmilter drops the connection */
+		}
+		smfi_setpriv(ctx, c);
+	}
+	*pf0 = MILTER_ACTIONS & f0;
+	if (f0 & SMFIF_SETSYMLIST)
+		*pf0 |= SMFIF_SETSYMLIST;
+	/* libmilter offers the NR_* steps even to an MTA without them and
+	 * answers for us there */
+	*pf1 = MILTER_PROTO & f1;
+	*pf2 = *pf3 = 0;
+	c->pflags = *pf1;
+	if (*pf0 & SMFIF_SETSYMLIST) {
+		/* the queue id for the log; SMTP AUTH for the skip */
+		if (smfi_setsymlist(ctx, SMFIM_ENVFROM, m_from) != MI_SUCCESS ||
+		    smfi_setsymlist(ctx, SMFIM_EOH, m_eoh) != MI_SUCCESS ||
+		    smfi_setsymlist(ctx, SMFIM_EOM, m_eom) != MI_SUCCESS)
+			log_warnx("cannot ask the MTA for macros");
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+xxfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	(void)hostname;
+	if (c == NULL) { /* a reused connection: no new negotiation */
+		if ((c = conn_new()) == NULL) {
+			log_warnx("out of memory at connect");
+			return SMFIS_TEMPFAIL;
+		}
+		smfi_setpriv(ctx, c);
+	}
+	if (c->snap == NULL && (c->snap = snapshot_get()) == NULL) {
+		log_warnx("no configuration loaded");
+		return SMFIS_TEMPFAIL;
+	}
+	c->af = 0;
+	c->ip[0] = '\0';
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		memcpy(c->addr, &sin->sin_addr, 4);
+		c->af = AF_INET;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		memcpy(c->addr, &sin6->sin6_addr, 16);
+		c->af = AF_INET6;
+	}
+	if (c->af != 0 &&
+	    inet_ntop(c->af, c->addr, c->ip, sizeof(c->ip)) == NULL) {
+		c->af = 0;
+		c->ip[0] = '\0';
+	}
+	if (c->af != 0 &&
+	    cidr_list_match(c->snap->cfg->ignore_hosts, c->af, c->addr)) {
+		c->skip_conn = 1;
+		log_info("NOQUEUE: client=%s action=skip reason=ignored_host",
+		    c->ip);
+		return SMFIS_ACCEPT;
+	}
+	c->skip_conn = 0;
+	session_free(&c->s);
+	if ((c->s = session_new(c->snap->eng)) == NULL) {
+		log_warnx("NOQUEUE: client=%s: out of memory",
+		    c->ip[0] ? c->ip : "-");
+		return SMFIS_TEMPFAIL;
+	}
+	if (c->pflags & SMFIP_HDR_LEADSPC)
+		session_set_leadspc(c->s);
+	/* an unknown family (a local or unix client): no client address,
+	 * so SPF cannot pass */
+	if (c->af != 0)
+		(void)session_connect(c->s, c->ip);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+xxfi_helo(SMFICTX *ctx, char *helo)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL && c->s != NULL && !c->skip_conn) {
+		(void)session_helo(c->s, helo);
+		log_clean(helo, c->helo, sizeof(c->helo));
+	}
+	return cont(c, SMFIP_NR_HELO);
+}
+
+/* domain_of - the domain of an address "<local@domain>", "<>" if null */
+static void
+domain_of(const char *addr, char *out, size_t outlen)
+{
+	char buf[LOG_CLEAN_MAX];
+	const char *p = addr != NULL ? addr : "", *at;
+	size_t n;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '<')
+		p++;
+	n = strcspn(p, ">");
+	if (n == 0) {
+		strlcpy(out, "<>", outlen);
+		return;
+	}
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	at = strrchr(buf, '@');
+	log_clean(at != NULL ? at + 1 : buf, out, outlen);
+}
+
+static sfsistat
+xxfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const char *auth, *from = argv != NULL ? argv[0] : NULL;
+
+	if (c == NULL || c->s == NULL || c->skip_conn)
+		return SMFIS_CONTINUE;
+	msg_reset(c);
+	domain_of(from, c->mailfrom_domain, sizeof(c->mailfrom_domain));
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	if (auth != NULL && auth[0] != '\0' &&
+	    c->snap->cfg->ignore_auth_clients) {
+		c->skip_msg = 1;
+		log_info("%s: client=%s helo=%s mailfrom_domain=%s action=skip "
+			 "reason=authenticated",
+		    queue_id(ctx), c->ip[0] ? c->ip : "-",
+		    c->helo[0] ? c->helo : "-", c->mailfrom_domain);
+		return SMFIS_ACCEPT;
+	}
+	/* SPF is checked here (RFC 7208 2.4) */
+	if (session_mailfrom(c->s, from != NULL ? from : "") == -1)
+		c->error = 1;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+xxfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL && !c->have_rcpt && argv != NULL && argv[0] != NULL) {
+		char d[LOG_CLEAN_MAX];
+
+		domain_of(argv[0], d, sizeof(d));
+		strlcpy(c->rcpt_domain, d, sizeof(c->rcpt_domain));
+		c->have_rcpt = 1;
+	}
+	return cont(c, SMFIP_NR_RCPT);
+}
+
+/* note_forged - RFC 8601 5: our authserv-id on an incoming header */
+static void
+note_forged(struct conn *c, const char *value)
+{
+	if (!authres_is_ours(value, strlen(value), c->snap->eng->authserv_id))
+		return;
+	if (c->nforged >= MILTER_AR_MAX) {
+		c->error = 1; /* cannot remove them all: defer */
+		return;
+	}
+	if (c->nforged == c->cforged) {
+		size_t n = c->cforged ? c->cforged * 2 : 8;
+		unsigned int *nv;
+
+		if ((nv = reallocarray(c->forged, n, sizeof(*nv))) == NULL) {
+			c->error = 1;
+			return;
+		}
+		c->forged = nv;
+		c->cforged = n;
+	}
+	c->forged[c->nforged++] = c->nar;
+}
+
+static sfsistat
+xxfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL || c->s == NULL || c->skip_conn || c->skip_msg ||
+	    name == NULL || value == NULL)
+		return cont(c, SMFIP_NR_HDR);
+	if (session_header(c->s, name, value) == -1)
+		c->error = 1;
+	if (strcasecmp(name, "Authentication-Results") == 0) {
+		c->nar++;
+		note_forged(c, value);
+	} else if (strcasecmp(name, "Subject") == 0 && !c->have_subject) {
+		c->have_subject = 1;
+		if (strlen(value) <= MILTER_SUBJECT_MAX &&
+		    (c->subject = strdup(value)) == NULL)
+			c->error = 1;
+	}
+	return cont(c, SMFIP_NR_HDR);
+}
+
+static sfsistat
+xxfi_eoh(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL && c->s != NULL && !c->skip_conn && !c->skip_msg &&
+	    session_eoh(c->s) == -1)
+		c->error = 1;
+	return cont(c, SMFIP_NR_EOH);
+}
+
+static sfsistat
+xxfi_body(SMFICTX *ctx, unsigned char *p, size_t len)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	/* streamed to DKIM, never kept */
+	if (c != NULL && c->s != NULL && !c->skip_conn && !c->skip_msg &&
+	    !c->error && session_body(c->s, p, len) == -1)
+		c->error = 1;
+	return cont(c, SMFIP_NR_BODY);
+}
+
+/* hv - a header value as the MTA wants it: with SMFIP_HDR_LEADSPC we
+ * write the space after the colon ourselves */
+static const char *
+hv(const struct conn *c, const char *value, char *buf, size_t buflen)
+{
+	if ((c->pflags & SMFIP_HDR_LEADSPC) == 0)
+		return value;
+	if ((size_t)snprintf(buf, buflen, " %s", value) >= buflen)
+		return value;
+	return buf;
+}
+
+/* fix_headers - remove forged A-R headers, add ours at the top */
+static void
+fix_headers(SMFICTX *ctx, struct conn *c, const char *qid)
+{
+	char buf[AUTHRES_MAX + 2];
+	size_t i;
+
+	/* from the last one up, so the indexes stay right (RFC 8601 5) */
+	for (i = c->nforged; i > 0; i--) {
+		if (smfi_chgheader(ctx, "Authentication-Results",
+			(int)c->forged[i - 1], NULL) != MI_SUCCESS)
+			log_warnx("%s: cannot delete a forged "
+				  "Authentication-Results header",
+			    qid);
+	}
+	if (smfi_insheader(ctx, 0, "Authentication-Results",
+		(char *)hv(c, c->v->authres_folded, buf, sizeof(buf))) !=
+	    MI_SUCCESS)
+		log_warnx("%s: cannot add the Authentication-Results header",
+		    qid);
+}
+
+/* tag - QuarantineHeader, and the Subject prefix */
+static void
+tag(SMFICTX *ctx, struct conn *c, const char *qid)
+{
+	const struct config *cfg = c->snap->cfg;
+	const struct verdict *v = c->v;
+	char val[DOMAIN_MAX + 64], buf[DOMAIN_MAX + 80];
+	const char *pfx = cfg->quarantine_subject_prefix;
+
+	if (action_quarantine_value(v->dmarc.policy,
+		v->policy_domain[0] ? v->policy_domain : v->header_from, val,
+		sizeof(val)) == -1 ||
+	    smfi_addheader(ctx, cfg->quarantine_header,
+		(char *)hv(c, val, buf, sizeof(buf))) != MI_SUCCESS)
+		log_warnx("%s: cannot add the %s header", qid,
+		    cfg->quarantine_header);
+	if (pfx[0] == '\0')
+		return;
+	if (!c->have_subject) {
+		if (smfi_addheader(ctx, "Subject",
+			(char *)hv(c, pfx, buf, sizeof(buf))) != MI_SUCCESS)
+			log_warnx("%s: cannot add a Subject", qid);
+	} else if (c->subject != NULL) {
+		const char *old = c->subject + strspn(c->subject, " \t\r\n");
+		size_t n = strlen(pfx) + strlen(old) + 3;
+		char *nv = malloc(n);
+
+		if (nv == NULL ||
+		    (size_t)snprintf(nv, n, "%s%s %s",
+			(c->pflags & SMFIP_HDR_LEADSPC) ? " " : "", pfx,
+			old) >= n ||
+		    smfi_chgheader(ctx, "Subject", 1, nv) != MI_SUCCESS)
+			log_warnx("%s: cannot change the Subject", qid);
+		free(nv);
+	}
+}
+
+/* log_verdict - the one summary line of an evaluated message */
+static void
+log_verdict(const struct conn *c, const char *qid, const struct action_out *out)
+{
+	const struct verdict *v = c->v;
+	char line[MILTER_LOG_MAX], q[LOG_CLEAN_MAX], from[LOG_CLEAN_MAX];
+	char pd[LOG_CLEAN_MAX], reasons[128];
+	const char *p = dmarc_p_str(v->dmarc.policy);
+	struct sbuf sb;
+	size_t i;
+
+	sbuf_init(&sb, line, sizeof(line));
+	sbuf_addf(&sb,
+	    "%.100s: client=%s helo=%s mailfrom_domain=%s from=%.100s "
+	    "policy_domain=%.100s p=%s spf=%s/%s dkim=",
+	    log_clean(qid, q, sizeof(q)), c->ip[0] ? c->ip : "-",
+	    c->helo[0] ? c->helo : "-",
+	    c->mailfrom_domain[0] ? c->mailfrom_domain : "-",
+	    log_clean(v->header_from, from, sizeof(from)),
+	    log_clean(v->policy_domain, pd, sizeof(pd)), p[0] ? p : "-",
+	    spf_result_str(v->spf.result),
+	    v->spf_aligned ? "aligned" : "unaligned");
+	if (v->ndkim == 0)
+		sbuf_adds(&sb, "none");
+	for (i = 0; i < v->ndkim && i < MILTER_LOG_DKIM; i++)
+		sbuf_addf(&sb, "%s%s/%s", i ? "," : "",
+		    dkimv_result_str(v->dkim[i].sig.result),
+		    v->dkim[i].aligned ? "aligned" : "unaligned");
+	if (v->ndkim > MILTER_LOG_DKIM)
+		sbuf_adds(&sb, ",...");
+	action_reasons_str(out->reasons, reasons, sizeof(reasons));
+	sbuf_addf(&sb, " dmarc=%s disposition=%s action=%s reasons=%s",
+	    dmarc_result_str(v->dmarc.result), dmarc_disp_str(out->disp),
+	    action_str(out->action), reasons);
+	log_info("%s", line);
+}
+
+/* msg_done - ready for the next message of the connection */
+static void
+msg_done(struct conn *c)
+{
+	session_reset(c->s);
+	msg_reset(c);
+}
+
+static sfsistat
+xxfi_eom(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	const char *dkim_pass[DKIMV_SIGS_MAX], *qid = queue_id(ctx), *dom;
+	char text[ACTION_REPLY_MAX + 1];
+	struct action_in in;
+	struct action_out out;
+	const struct config *cfg;
+	sfsistat rc = SMFIS_CONTINUE;
+	size_t i, n = 0;
+
+	if (c == NULL || c->s == NULL || c->skip_conn || c->skip_msg)
+		return SMFIS_CONTINUE;
+	cfg = c->snap->cfg;
+	if (c->v == NULL && (c->v = malloc(sizeof(*c->v))) == NULL)
+		c->error = 1;
+	if (c->error || session_eom(c->s, c->v) == -1) {
+		log_warnx("%s: client=%s: the check failed (out of memory?), "
+			  "message deferred",
+		    qid, c->ip[0] ? c->ip : "-");
+		(void)smfi_setreply(ctx, "451", "4.3.0",
+		    "DMARC check failed, try again later");
+		msg_done(c);
+		return SMFIS_TEMPFAIL;
+	}
+	for (i = 0; i < c->v->ndkim; i++) {
+		if (c->v->dkim[i].sig.result == DKIMV_PASS)
+			dkim_pass[n++] = c->v->dkim[i].sig.domain;
+	}
+	memset(&in, 0, sizeof(in));
+	in.cfg = cfg;
+	in.result = c->v->dmarc.result;
+	in.disp = c->v->dmarc.disp;
+	in.reasons = c->v->dmarc.reasons;
+	in.policy_domain = c->v->policy_domain;
+	in.client_ip = c->ip;
+	in.dkim_pass = dkim_pass;
+	in.ndkim_pass = n;
+	action_decide(&in, &out);
+	if (out.disp != c->v->dmarc.disp || out.reasons != c->v->dmarc.reasons) {
+		/* local policy changed the disposition: say so in our A-R */
+		c->v->dmarc.disp = out.disp;
+		c->v->dmarc.reasons = out.reasons;
+		session_authres(c->s, c->v);
+	}
+	/* {domain}: the From: domain when no policy was found */
+	dom = c->v->policy_domain[0] ? c->v->policy_domain : c->v->header_from;
+
+	switch (out.action) {
+	case ACTION_REJECT:
+		action_reply_text(cfg->reject_text, dom, text, sizeof(text));
+		if (smfi_setreply(ctx, "550", "5.7.1", text) != MI_SUCCESS)
+			log_warnx("%s: cannot set the reply text", qid);
+		rc = SMFIS_REJECT;
+		break;
+	case ACTION_TEMPFAIL:
+		action_reply_text(cfg->temperror_text, dom, text, sizeof(text));
+		if (smfi_setreply(ctx, "451", "4.7.5", text) != MI_SUCCESS)
+			log_warnx("%s: cannot set the reply text", qid);
+		rc = SMFIS_TEMPFAIL;
+		break;
+	case ACTION_QUARANTINE_TAG:
+		fix_headers(ctx, c, qid);
+		tag(ctx, c, qid);
+		break;
+	case ACTION_QUARANTINE_HOLD:
+		fix_headers(ctx, c, qid);
+		action_reply_text("DMARC: policy of {domain}", dom, text,
+		    sizeof(text));
+		if (smfi_quarantine(ctx, text) != MI_SUCCESS)
+			log_warnx("%s: cannot put the message on hold", qid);
+		break;
+	case ACTION_ACCEPT:
+		fix_headers(ctx, c, qid);
+		break;
+	}
+	log_verdict(c, qid, &out);
+	msg_done(c);
+	return rc;
+}
+
+static sfsistat
+xxfi_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL && c->s != NULL)
+		msg_done(c);
+	else if (c != NULL)
+		msg_reset(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+xxfi_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	smfi_setpriv(ctx, NULL);
+	conn_free(&c);
+	return SMFIS_CONTINUE;
+}
+
+int
+milter_register(void)
+{
+	struct smfiDesc desc;
+
+	memset(&desc, 0, sizeof(desc));
+	desc.xxfi_name = "dmarc-milter";
+	desc.xxfi_version = SMFI_VERSION;
+	desc.xxfi_flags = MILTER_ACTIONS;
+	desc.xxfi_connect = xxfi_connect;
+	desc.xxfi_helo = xxfi_helo;
+	desc.xxfi_envfrom = xxfi_envfrom;
+	desc.xxfi_envrcpt = xxfi_envrcpt;
+	desc.xxfi_header = xxfi_header;
+	desc.xxfi_eoh = xxfi_eoh;
+	desc.xxfi_body = xxfi_body;
+	desc.xxfi_eom = xxfi_eom;
+	desc.xxfi_abort = xxfi_abort;
+	desc.xxfi_close = xxfi_close;
+	desc.xxfi_negotiate = xxfi_negotiate;
+	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}
+
+unsigned long
+milter_wait_idle(unsigned int seconds)
+{
+	struct timespec deadline;
+	unsigned long left;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)seconds;
+	pthread_mutex_lock(&conns_lock);
+	while (conns_open > 0 &&
+	    pthread_cond_timedwait(&conns_cond, &conns_lock, &deadline) == 0)
+		;
+	left = conns_open;
+	pthread_mutex_unlock(&conns_lock);
+	return left;
+}

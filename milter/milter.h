@@ -1,0 +1,27 @@
+/*
+ * milter.h - the libmilter callbacks: one evaluation session per
+ * connection, one message at a time
+ *
+ * milter_register(): smfi_register() with our callbacks and the actions
+ * we may take (add and change headers, quarantine).  0, or -1.
+ *
+ * The callbacks follow the message path of DESIGN §2.  A struct conn is
+ * created at xxfi_negotiate (or at xxfi_connect when the MTA reuses a
+ * connection without negotiating again), holds a reference to the config
+ * snapshot from xxfi_connect, and is freed at xxfi_close, which libmilter
+ * always calls, also when the MTA goes away in the middle of a message.
+ * Per-message state is reset at MAIL FROM, at xxfi_abort and after
+ * xxfi_eom, so one connection carries any number of messages.
+ *
+ * milter_wait_idle(seconds): after smfi_main() has returned, waits until
+ * every connection is closed or seconds have passed; returns the number
+ * of connections still open (their callbacks may still run: do not free
+ * the snapshot then).
+ */
+#ifndef MILTER_H
+#define MILTER_H
+
+int milter_register(void);
+unsigned long milter_wait_idle(unsigned int seconds);
+
+#endif
