@@ -113,6 +113,27 @@ const struct config_key config_keys[] = {
 	{ "PolicyOverrides", CONF_OVERRIDES, OFF(policy_overrides), "", 0, 0,
 	    NULL, "DOMAIN=none|quarantine|reject: our disposition of failing "
 	    "mail of that policy domain" },
+
+	/* outcomes and aggregate reports (RFC 9990) */
+	{ "HistoryDB", CONF_STRING, OFF(history_db),
+	    "sqlite:" LOCALSTATEDIR "/lib/dmarc-milter/history.db", 0, 0, NULL,
+	    "where outcomes are recorded: sqlite:PATH or a postgresql:// URI "
+	    "(empty: not recorded)" },
+	{ "SpoolDirectory", CONF_STRING, OFF(spool_dir),
+	    LOCALSTATEDIR "/spool/dmarc-milter", 0, 0, NULL,
+	    "journal of outcomes the database could not take yet" },
+	{ "SpoolMax", CONF_UINT, OFF(spool_max_mb), "256", 1, 65536, NULL,
+	    "size cap of that journal in MiB" },
+	{ "ReportDomain", CONF_STRING, OFF(report_domain), "", 0, 0, NULL,
+	    "the reporting organization's domain (empty: this host's name)" },
+	{ "ReportEmail", CONF_STRING, OFF(report_email), "", 0, 0, NULL,
+	    "From: of aggregate reports (empty: noreply-dmarc@ReportDomain)" },
+	{ "ReportOrgName", CONF_STRING, OFF(report_org_name), "", 0, 0, NULL,
+	    "org_name of aggregate reports (empty: ReportDomain)" },
+	{ "ReportContactInfo", CONF_STRING, OFF(report_contact_info), "", 0,
+	    0, NULL, "extra_contact_info of aggregate reports (empty: none)" },
+	{ "SendmailPath", CONF_STRING, OFF(sendmail_path), "/usr/sbin/sendmail",
+	    0, 0, NULL, "the MTA's sendmail binary that sends reports" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL }
 };
 /* clang-format on */

@@ -121,6 +121,16 @@ struct config {
 	struct conf_domains *trusted_forwarder_domains;
 	struct conf_domains *policy_overrides;
 
+	/* outcomes and aggregate reports */
+	char *history_db;	/* "" means: not recorded */
+	char *spool_dir;
+	unsigned int spool_max_mb;
+	char *report_domain;
+	char *report_email;
+	char *report_org_name;
+	char *report_contact_info;
+	char *sendmail_path;
+
 	/* where the values came from */
 	char *source;				/* file name or label */
 	unsigned int key_line[CONFIG_KEYS_MAX]; /* 0: the default */

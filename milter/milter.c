@@ -24,6 +24,8 @@
 #include "milter/milter.h"
 #include "milter/reload.h"
 #include "policy/sbuf.h"
+#include "report/record.h"
+#include "report/store.h"
 
 /* Postfix keeps at most 102400 bytes of header (header_size_limit): an
  * Authentication-Results header takes at least 25 of them */
@@ -62,6 +64,42 @@ struct conn {
 	size_t nforged, cforged;
 	struct verdict *v;
 };
+
+/* where outcomes are recorded (HistoryDB), or NULL; set before smfi_main() */
+static struct store *outcomes;
+
+void
+milter_set_store(struct store *st)
+{
+	outcomes = st;
+}
+
+/*
+ * record - store the outcome before the reply goes out: store_put()
+ * returns once the record is durable, so a crash after the SMTP reply
+ * loses nothing (report/store.h); a failure is logged, mail flows on.
+ */
+static void
+record(struct conn *c, const char *qid)
+{
+	struct store_record rec;
+	struct record_env env;
+
+	if (outcomes == NULL)
+		return;
+	memset(&env, 0, sizeof(env));
+	env.received = (long long)time(NULL);
+	env.queue_id = qid;
+	env.client_ip = c->ip;
+	env.mailfrom_domain = c->mailfrom_domain;
+	env.helo = c->helo;
+	env.rcpt_domain = c->rcpt_domain;
+	env.discovery = c->snap->cfg->org_domain_method == CONF_ORG_PSL ?
+	    "psl" : "treewalk";
+	record_from_verdict(c->v, &env, &rec);
+	if (store_put(outcomes, &rec) == -1)
+		log_warn("%s: the outcome was not recorded", qid);
+}
 
 /* open connections, for a clean shutdown */
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -567,6 +605,7 @@ xxfi_eom(SMFICTX *ctx)
 		break;
 	}
 	log_verdict(c, qid, &out);
+	record(c, qid);
 	msg_done(c);
 	return rc;
 }

@@ -13,6 +13,9 @@
  * Per-message state is reset at MAIL FROM, at xxfi_abort and after
  * xxfi_eom, so one connection carries any number of messages.
  *
+ * Each evaluated message's outcome is recorded in the store given to
+ * milter_set_store() before the reply goes back to the MTA.
+ *
  * milter_wait_idle(seconds): after smfi_main() has returned, waits until
  * every connection is closed or seconds have passed; returns the number
  * of connections still open (their callbacks may still run: do not free
@@ -21,7 +24,11 @@
 #ifndef MILTER_H
 #define MILTER_H
 
+struct store;
+
 int milter_register(void);
+/* milter_set_store - record every outcome there (NULL: none) */
+void milter_set_store(struct store *st);
 unsigned long milter_wait_idle(unsigned int seconds);
 
 #endif

@@ -55,6 +55,8 @@ Socket unix:$tmp/milter.sock
 SocketMode 0600
 PidFile $tmp/milter.pid
 DNSZoneFile $top_srcdir/contrib/sample/sample.zone
+HistoryDB sqlite:$tmp/hist0/history.db
+SpoolDirectory $tmp/spool0
 IgnoreHosts 127.0.0.0/8, ::1, 192.0.2.0/24
 EOF
 run 0 "-n on a good file" -n -c "$tmp/good.conf"
@@ -117,7 +119,7 @@ t_check "SIGUSR1 reloads" $? "$(cat "$tmp/fg.log")"
 cp "$tmp/good.conf" "$tmp/good.conf.orig"
 printf 'TrustedForwarders 192.0.2.0/24, example.com\n' >>"$tmp/good.conf"
 kill -USR1 "$pid"
-wait_for 10 in_log "reload of $tmp/good.conf failed, keeping the current configuration: $tmp/good.conf:7: TrustedForwarders: bad entry \"example.com\"" "$tmp/fg.log"
+wait_for 10 in_log "reload of $tmp/good.conf failed, keeping the current configuration: $tmp/good.conf:9: TrustedForwarders: bad entry \"example.com\"" "$tmp/fg.log"
 t_check "a broken file is logged with FILE:LINE" $? "$(tail -3 "$tmp/fg.log")"
 sleep 0.5
 alive "$pid"
@@ -180,6 +182,8 @@ Socket unix:$tmp/user.sock
 UserID nobody
 PidFile $tmp/user.pid
 DNSZoneFile $top_srcdir/contrib/sample/sample.zone
+HistoryDB sqlite:$tmp/hist1/history.db
+SpoolDirectory $tmp/spool1
 EOF
 	chmod 644 "$tmp/user.conf"
 	"$D" -f -c "$tmp/user.conf" >"$tmp/u.out" 2>"$tmp/u.log" &

@@ -14,6 +14,8 @@ static const struct {
 	const char *what;
 } cmds[] = {
     {"eval", cmd_eval, "evaluate one message offline (SPF, DKIM, DMARC)"},
+    {"report", cmd_report, "build and send RFC 9990 aggregate reports"},
+    {"check", cmd_check, "audit a domain's DMARC, SPF and DKIM records"},
 };
 
 static void

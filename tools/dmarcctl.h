@@ -11,5 +11,7 @@
 #define EXIT_USAGE 2
 
 int cmd_eval(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

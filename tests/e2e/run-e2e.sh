@@ -323,6 +323,8 @@ mconf() {
 		echo "PidFile $3"
 		echo "AuthservID $AUTHSERV"
 		echo "DNSZoneFile $E2E/zone"
+		echo "HistoryDB sqlite:${3%.pid}.hist/history.db"
+		echo "SpoolDirectory ${3%.pid}.spool"
 		echo "IgnoreHosts 192.0.2.200/32, 2001:db8::200/128"
 		echo "IgnoreAuthenticatedClients yes"
 		cat
