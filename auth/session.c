@@ -217,27 +217,22 @@ int
 session_mailfrom(struct session *s, const char *mailfrom)
 {
 	const char *p = mailfrom != NULL ? mailfrom : "";
-	size_t n;
+	const char *why = NULL;
 
 	session_reset(s);
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '<')
-		p++;
-	n = strcspn(p, ">");
-	if (n >= sizeof(s->mailfrom))
-		n = 0; /* longer than any valid path: no identity */
-	memcpy(s->mailfrom, p, n);
-	s->mailfrom[n] = '\0';
+	/* RFC 5321 4.5.3.1.3: a path is at most 256 octets */
+	if (envelope_address(p, s->mailfrom, sizeof(s->mailfrom)) == -1)
+		why = "MAIL FROM too long";
+	else if (s->client_ip[0] == '\0')
+		why = "no client address"; /* an unknown socket family */
 	s->have_mailfrom = 1;
-	s->null_sender = n == 0;
-	if (s->client_ip[0] == '\0') {
-		/* no client address (an unknown socket family): no SPF check */
+	s->null_sender = why == NULL && s->mailfrom[0] == '\0';
+	if (why != NULL) {
+		/* no identity to check: SPF none */
 		memset(&s->spf, 0, sizeof(s->spf));
 		s->spf.result = SPF_RES_NONE;
 		strlcpy(s->spf.scope, "mfrom", sizeof(s->spf.scope));
-		strlcpy(s->spf.reason, "no client address",
-		    sizeof(s->spf.reason));
+		strlcpy(s->spf.reason, why, sizeof(s->spf.reason));
 	} else if (spf_check_mfrom(s->eng->spf, s->client_ip, s->helo, s->mailfrom,
 		&s->spf) == -1) {
 		memset(&s->spf, 0, sizeof(s->spf));

@@ -145,3 +145,47 @@ domain_rightmost(const char *d, size_t n)
 		d = strchr(d, '.') + 1; /* x labels hold x - 1 inner dots */
 	return d;
 }
+
+/* envelope_address - strip the reverse-path's outer <> (RFC 5321 4.1.2) */
+int
+envelope_address(const char *in, char *out, size_t outlen)
+{
+	const char *p = in != NULL ? in : "", *e;
+	size_t n;
+
+	out[0] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (*p == '<') {	/* the closing bracket is the last one */
+		p++;
+		if (e > p && e[-1] == '>')
+			e--;
+	}
+	n = (size_t)(e - p);
+	if (n >= outlen)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* envelope_domain - after the last '@' outside a quoted local part */
+const char *
+envelope_domain(const char *addr)
+{
+	const char *p, *at = NULL;
+	int quoted = 0;
+
+	for (p = addr; *p != '\0'; p++) {
+		if (quoted && *p == '\\' && p[1] != '\0')
+			p++;	/* RFC 5321 quoted-pairSMTP */
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '@' && !quoted)
+			at = p;
+	}
+	return at != NULL ? at + 1 : "";
+}

@@ -39,4 +39,16 @@ int domain_is_sub(const char *d, const char *parent);
 const char *domain_parent(const char *d);
 const char *domain_rightmost(const char *d, size_t n);
 
+/*
+ * envelope_address(in, out, outlen): the RFC 5321 4.1.2 reverse-path as
+ * libmilter or a command line gives it ("<user@example.com>", or bare):
+ * outer white space and the outer angle brackets removed, a '>' inside a
+ * quoted local part kept.  "" is the null sender.  0, or -1 when it does
+ * not fit (out is then "").
+ * envelope_domain(addr): the domain of such an address, after the last
+ * '@' that is not inside a quoted local part; "" when there is none.
+ */
+int envelope_address(const char *in, char *out, size_t outlen);
+const char *envelope_domain(const char *addr);
+
 #endif

@@ -145,11 +145,50 @@ test_compare(void)
 	t_end();
 }
 
+/* envelope_address / envelope_domain: RFC 5321 reverse-paths */
+static void
+test_envelope(void)
+{
+	static const struct {
+		const char *in, *addr, *domain;
+	} v[] = {
+		{ "<user@Example.COM>", "user@Example.COM", "Example.COM" },
+		{ "user@example.com", "user@example.com", "example.com" },
+		{ "  <user@example.com>  ", "user@example.com", "example.com" },
+		{ "<>", "", "" },
+		{ "", "", "" },
+		{ "<\"a>b\"@reject.example>", "\"a>b\"@reject.example",
+		    "reject.example" },
+		{ "<\"a@evil.example\"@good.example>",
+		    "\"a@evil.example\"@good.example", "good.example" },
+		{ "<\"a\\\"@x\"@y.example>", "\"a\\\"@x\"@y.example",
+		    "y.example" },
+		{ "<postmaster>", "postmaster", "" },
+		{ "<@route.example:u@d.example>", "@route.example:u@d.example",
+		    "d.example" },
+	};
+	char out[64], big[600];
+	size_t i;
+
+	t_begin("envelope_address and envelope_domain");
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		T_ASSERT_IDX(envelope_address(v[i].in, out, sizeof(out)) == 0,
+		    i);
+		T_ASSERT_STREQ(out, v[i].addr);
+		T_ASSERT_STREQ(envelope_domain(out), v[i].domain);
+	}
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	T_ASSERT(envelope_address(big, out, sizeof(out)) == -1);
+	T_ASSERT_STREQ(out, "");
+	t_end();
+}
+
 int
 main(void)
 {
 	static void (*const tests[])(
-	    void) = {test_normalize, test_compare, NULL};
+	    void) = {test_normalize, test_compare, test_envelope, NULL};
 
 	return t_run(tests);
 }
