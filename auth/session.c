@@ -288,12 +288,24 @@ session_header(struct session *s, const char *name, const char *value)
 	return 0;
 }
 
+/* prefetch - forward declared below; walks the author domains early */
+static void prefetch(struct session *s);
+
+/*
+ * session_eoh - the headers are complete: the From: domains are known, so
+ * their DNS Tree Walks run now, while the MTA streams the body (it does
+ * not wait for our end-of-headers reply), and end of message finds the
+ * answers in the per-message cache (DESIGN §2).
+ */
 int
 session_eoh(struct session *s)
 {
 	if (s->dkim == NULL && message_start(s) == -1)
 		return -1;
-	return dkimv_eoh(s->dkim);
+	if (dkimv_eoh(s->dkim) == -1)
+		return -1;
+	prefetch(s);
+	return 0;
 }
 
 int
@@ -606,6 +618,22 @@ author_domain(const char *raw, char *out, size_t outlen, const char **errstr)
 	rc = domain_normalize(ace, strlen(ace), out, outlen, errstr);
 	idn2_free(ace);
 	return rc;
+}
+
+/* prefetch - the author domains' walks, into the per-message cache */
+static void
+prefetch(struct session *s)
+{
+	char d[DOMAIN_MAX + 1];
+	const char *errstr = NULL;
+	size_t i;
+
+	if (s->eng->psl != NULL)
+		return;		/* discover() walks the PSL names itself */
+	for (i = 0; i < s->from.n; i++) {
+		if (author_domain(s->from.domain[i], d, sizeof(d), &errstr) == 0)
+			(void)walk_get(s, d);
+	}
 }
 
 /* build_authres - RFC 8601 field body with RFC 9989 9.1 policy.dmarc */
