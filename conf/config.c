@@ -134,6 +134,18 @@ const struct config_key config_keys[] = {
 	    0, NULL, "extra_contact_info of aggregate reports (empty: none)" },
 	{ "SendmailPath", CONF_STRING, OFF(sendmail_path), "/usr/sbin/sendmail",
 	    0, 0, NULL, "the MTA's sendmail binary that sends reports" },
+
+	/* failure reports (RFC 9991) */
+	{ "FailureReports", CONF_BOOL, OFF(failure_reports), "no", 0, 0, NULL,
+	    "send DMARC failure reports to verified ruf= addresses" },
+	{ "FailureReportsRedact", CONF_BOOL, OFF(failure_reports_redact),
+	    "yes", 0, 0, NULL,
+	    "replace the local parts of addresses in failure reports" },
+	{ "FailureReportRate", CONF_UINT, OFF(failure_report_rate), "10", 1,
+	    3600, NULL, "failure reports an hour to one address (1 to 3600)" },
+	{ "FailureReportsQueue", CONF_UINT, OFF(failure_reports_queue), "256",
+	    1, 4096, NULL,
+	    "failure reports waiting to be sent, kept in memory (1 to 4096)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL }
 };
 /* clang-format on */

@@ -131,6 +131,12 @@ struct config {
 	char *report_contact_info;
 	char *sendmail_path;
 
+	/* failure reports (RFC 9991) */
+	int failure_reports;
+	int failure_reports_redact;
+	unsigned int failure_report_rate;   /* per hour per destination */
+	unsigned int failure_reports_queue; /* pending reports in memory */
+
 	/* where the values came from */
 	char *source;				/* file name or label */
 	unsigned int key_line[CONFIG_KEYS_MAX]; /* 0: the default */

@@ -9,10 +9,10 @@
  * syslog, open the milter socket, fork into the background (the parent
  * waits until the child is ready and exits 1 if it is not), write the
  * PidFile, give up root for UserID, build the engine as that user (a
- * later reload runs as that user too), start the reload thread, then
- * smfi_main().  SIGTERM, SIGINT and SIGHUP stop libmilter's listener;
+ * later reload runs as that user too), start the reload thread and the
+ * failure report thread, then smfi_main().  SIGTERM, SIGINT and SIGHUP stop libmilter's listener;
  * smfi_main() returns and in-flight connections get STOP_GRACE seconds
- * to finish.
+ * to finish, then queued failure reports STOP_REPORTS seconds.
  */
 #include "autoconf.h"
 
@@ -42,6 +42,7 @@
 #include "report/store.h"
 
 #define STOP_GRACE     5	 /* seconds for in-flight messages at stop */
+#define STOP_REPORTS   5	 /* seconds to send queued failure reports */
 #define PWBUF_MAX      (1 << 20) /* getpwnam_r() buffer: a huge group file */
 #define DEFAULT_CONFIG SYSCONFDIR "/dmarc-milter.conf"
 
@@ -482,6 +483,10 @@ main(int argc, char *argv[])
 	snapshot_install(snap);
 	if (reload_start(path, explicit) == -1)
 		fatalx("cannot start the reload thread");
+	/* as UserID, like the engine; always, so a reload can turn
+	 * FailureReports on */
+	if (milter_failure_start(cfg->failure_reports_queue) == -1)
+		fatalx("cannot start the failure report thread");
 	log_info("started: dmarc-milter %s, %s, socket %s", PACKAGE_VERSION,
 	    cfg->source, cfg->socket);
 	if (readyfd != -1)
@@ -492,6 +497,7 @@ main(int argc, char *argv[])
 	log_info("stopping");
 	reload_stop();
 	left = milter_wait_idle(STOP_GRACE);
+	milter_failure_stop(STOP_REPORTS, left == 0);
 	if (cfg->pid_file[0] != '\0' && unlink(cfg->pid_file) == -1 &&
 	    errno != ENOENT)
 		log_warn("cannot remove %s", cfg->pid_file);

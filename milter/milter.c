@@ -23,8 +23,11 @@
 #include "milter/log.h"
 #include "milter/milter.h"
 #include "milter/reload.h"
+#include "policy/domain.h"
 #include "policy/sbuf.h"
+#include "report/failure.h"
 #include "report/record.h"
+#include "report/rua.h"
 #include "report/store.h"
 
 /* Postfix keeps at most 102400 bytes of header (header_size_limit): an
@@ -59,6 +62,8 @@ struct conn {
 	int have_rcpt;
 	char *subject; /* first Subject: as received */
 	int have_subject;
+	char mailfrom[FAILURE_ADDR_MAX + 1]; /* as received, for reports */
+	struct failure_hdrs hdrs;	     /* FailureReports yes */
 	unsigned int nar;     /* Authentication-Results headers seen */
 	unsigned int *forged; /* 1-based indexes of those with our id */
 	size_t nforged, cforged;
@@ -130,6 +135,8 @@ msg_reset(struct conn *c)
 	free(c->subject);
 	c->subject = NULL;
 	c->have_subject = 0;
+	c->mailfrom[0] = '\0';
+	failure_hdrs_clear(&c->hdrs);
 	c->nar = 0;
 	free(c->forged);
 	c->forged = NULL;
@@ -280,25 +287,18 @@ xxfi_helo(SMFICTX *ctx, char *helo)
 static void
 domain_of(const char *addr, char *out, size_t outlen)
 {
-	char buf[LOG_CLEAN_MAX];
-	const char *p = addr != NULL ? addr : "", *at;
-	size_t n;
+	char buf[512];
 
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '<')
-		p++;
-	n = strcspn(p, ">");
-	if (n == 0) {
+	/* a '>' or '@' inside a quoted local part is not the end */
+	if (envelope_address(addr, buf, sizeof(buf)) == -1) {
+		strlcpy(out, "?", outlen);
+		return;
+	}
+	if (buf[0] == '\0') {
 		strlcpy(out, "<>", outlen);
 		return;
 	}
-	if (n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	at = strrchr(buf, '@');
-	log_clean(at != NULL ? at + 1 : buf, out, outlen);
+	log_clean(envelope_domain(buf), out, outlen);
 }
 
 static sfsistat
@@ -311,6 +311,8 @@ xxfi_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_CONTINUE;
 	msg_reset(c);
 	domain_of(from, c->mailfrom_domain, sizeof(c->mailfrom_domain));
+	if (from != NULL)
+		strlcpy(c->mailfrom, from, sizeof(c->mailfrom));
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	if (auth != NULL && auth[0] != '\0' &&
 	    c->snap->cfg->ignore_auth_clients) {
@@ -376,6 +378,9 @@ xxfi_header(SMFICTX *ctx, char *name, char *value)
 		return cont(c, SMFIP_NR_HDR);
 	if (session_header(c->s, name, value) == -1)
 		c->error = 1;
+	/* out of memory only cuts the report's copy of the header */
+	if (c->snap->cfg->failure_reports)
+		(void)failure_hdrs_add(&c->hdrs, name, value);
 	if (strcasecmp(name, "Authentication-Results") == 0) {
 		c->nar++;
 		note_forged(c, value);
@@ -519,6 +524,157 @@ log_verdict(const struct conn *c, const char *qid, const struct action_out *out)
 	log_info("%s", line);
 }
 
+/* failure reports: the queue of the sender thread, set before smfi_main() */
+static struct failure_queue *failq;
+static struct failure_rl *fail_rl;
+
+#define MILTER_USER_AGENT "dmarc-milter/" PACKAGE_VERSION
+
+static enum failure_delivery
+delivery_of(enum action_kind a)
+{
+	switch (a) {
+	case ACTION_ACCEPT:
+		return FAILURE_DELIVERED;
+	case ACTION_QUARANTINE_TAG:
+		return FAILURE_SPAM;
+	case ACTION_QUARANTINE_HOLD:
+		return FAILURE_POLICY;
+	case ACTION_REJECT:
+		return FAILURE_REJECT;
+	case ACTION_TEMPFAIL:
+		break;
+	}
+	return FAILURE_OTHER;
+}
+
+/*
+ * failure_enqueue - RFC 9991: when the record asks for a failure report,
+ * queue a copy of what it needs; building and sending are the sender
+ * thread's, so this costs the message a copy and a lock
+ */
+static void
+failure_enqueue(struct conn *c, const char *qid, const struct action_out *out)
+{
+	struct failure_env env;
+	struct failure_job *j;
+	char q[LOG_CLEAN_MAX], pd[LOG_CLEAN_MAX];
+	unsigned why;
+
+	if (!c->snap->cfg->failure_reports || failq == NULL ||
+	    (why = failure_wanted(c->v)) == 0)
+		return;
+	log_clean(qid, q, sizeof(q));
+	log_clean(c->v->policy_domain, pd, sizeof(pd));
+	if (c->hdrs.is_report) {
+		log_info("%.100s: failure report for %.100s skipped: the "
+			 "message is a report itself",
+		    q, pd);
+		return;
+	}
+	memset(&env, 0, sizeof(env));
+	env.queue_id = q;
+	env.client_ip = c->ip;
+	env.mail_from = c->mailfrom;
+	env.arrival = (long long)time(NULL);
+	env.delivery = delivery_of(out->action);
+	if (failure_job_new(c->v, &env, &c->hdrs, why, &j) == -1) {
+		log_warnx("%.100s: failure report for %.100s dropped: out of "
+			  "memory",
+		    q, pd);
+		return;
+	}
+	if (failure_queue_put(failq, j) == -1) {
+		log_warnx("%.100s: failure report for %.100s dropped: the "
+			  "queue is full",
+		    q, pd);
+		failure_job_free(&j);
+	}
+}
+
+static void
+failure_log(void *arg, const char *line)
+{
+	(void)arg;
+	log_info("%s", line);
+}
+
+/*
+ * failure_send - the sender thread's handler: the current snapshot gives
+ * the settings and the engine's resolver (thread-safe) for the checks
+ */
+static void
+failure_send(void *arg, struct failure_job *j)
+{
+	struct snapshot *snap = snapshot_get();
+	const struct config *cfg;
+	struct failure_ctx fc;
+	char dom[DOMAIN_MAX + 1], email[RUA_ADDR_MAX + 1];
+	const char *e;
+
+	if (snap == NULL) {
+		log_warnx("%s: failure report for %s not sent: no "
+			  "configuration",
+		    j->queue_id, j->policy_domain);
+		return;
+	}
+	cfg = snap->cfg;
+	if (!cfg->failure_reports) {
+		log_info("%s: failure report for %s not sent: FailureReports "
+			 "is off now",
+		    j->queue_id, j->policy_domain);
+		goto out;
+	}
+	if (failure_defaults(cfg->report_domain, cfg->report_email, dom,
+		sizeof(dom), email, sizeof(email), &e) == -1) {
+		log_warnx("%s: failure report for %s not sent: %s", j->queue_id,
+		    j->policy_domain, e);
+		goto out;
+	}
+	memset(&fc, 0, sizeof(fc));
+	fc.res = snap->eng->res;
+	fc.psl = snap->eng->psl;
+	fc.sendmail_path = cfg->sendmail_path;
+	fc.from = email;
+	fc.reporter = dom;
+	fc.user_agent = MILTER_USER_AGENT;
+	fc.redact = cfg->failure_reports_redact;
+	fc.rate = cfg->failure_report_rate;
+	fc.rl = arg;
+	fc.log = failure_log;
+	failure_send_job(j, &fc);
+out:
+	snapshot_put(&snap);
+}
+
+int
+milter_failure_start(size_t max)
+{
+	if ((fail_rl = failure_rl_new(FAILURE_RL_MAX)) == NULL)
+		return -1;
+	if (failure_queue_start(max, failure_send, fail_rl, &failq) == -1) {
+		failure_rl_free(&fail_rl);
+		return -1;
+	}
+	return 0;
+}
+
+void
+milter_failure_stop(unsigned int seconds, int release)
+{
+	size_t dropped;
+
+	if (failq == NULL)
+		return;
+	if ((dropped = failure_queue_stop(failq, seconds * 1000)) > 0)
+		log_warnx("%zu failure reports not sent at shutdown", dropped);
+	if (!release)
+		return;
+	/* a thread still in a job keeps both: the process is exiting */
+	if (failure_queue_free(&failq) == 0)
+		failure_rl_free(&fail_rl);
+}
+
 /* msg_done - ready for the next message of the connection */
 static void
 msg_done(struct conn *c)
@@ -606,6 +762,7 @@ xxfi_eom(SMFICTX *ctx)
 	}
 	log_verdict(c, qid, &out);
 	record(c, qid);
+	failure_enqueue(c, qid, &out);
 	msg_done(c);
 	return rc;
 }
