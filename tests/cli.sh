@@ -80,4 +80,32 @@ t_check "sample: spf, dkim and dmarc pass" $?
 grep -q '^Authentication-Results: mx.example.net; spf=pass .*dmarc=pass' \
     "$tmp/out"
 t_check "sample from stdin prints the A-R header" $? "$(cat "$tmp/out")"
+# ---- dmarcctl expire ----
+run 2 "expire without --older-than" expire --db "sqlite:$tmp/h.db"
+run 2 "expire with a bad --older-than" expire --db "sqlite:$tmp/h.db" \
+    --older-than 0
+run 0 "expire creates an empty store" expire --db "sqlite:$tmp/h.db" \
+    --older-than 30
+grep -qx "0 records older than 30 days removed" "$tmp/out"
+t_check "expire: nothing to remove" $? "$(cat "$tmp/out")"
+# two old outcomes, one new, written as the daemon's store would
+/usr/bin/python3 - "$tmp/h.db" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+cols = [r[1] for r in db.execute("PRAGMA table_info(messages)")]
+now = int(time.time())
+for i, age in enumerate((40, 35, 1)):
+    row = {c: "" for c in cols}
+    row.update(id="e%030d" % i, received=now - age * 86400, has_policy=0,
+               testing=0, spf_aligned=0, dkim_aligned=0)
+    db.execute("INSERT INTO messages (%s) VALUES (%s)" % (
+        ",".join(cols), ",".join("?" * len(cols))), [row[c] for c in cols])
+db.commit()
+PY
+run 0 "expire --older-than 30" expire --db "sqlite:$tmp/h.db" --older-than 30
+grep -qx "2 records older than 30 days removed" "$tmp/out"
+t_check "expire removes only the old outcomes" $? "$(cat "$tmp/out")"
+left=$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from messages").fetchone()[0])' "$tmp/h.db")
+[ "$left" = 1 ]
+t_check "one recent outcome kept" $? "left=$left"
 t_done

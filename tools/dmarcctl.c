@@ -16,6 +16,7 @@ static const struct {
     {"eval", cmd_eval, "evaluate one message offline (SPF, DKIM, DMARC)"},
     {"report", cmd_report, "build and send RFC 9990 aggregate reports"},
     {"check", cmd_check, "audit a domain's DMARC, SPF and DKIM records"},
+    {"expire", cmd_expire, "remove recorded outcomes older than N days"},
 };
 
 static void

@@ -13,5 +13,6 @@
 int cmd_eval(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_expire(int argc, char **argv);
 
 #endif
