@@ -14,5 +14,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_expire(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 
 #endif
