@@ -50,7 +50,7 @@ uri_list(char *dst, size_t dstlen, const struct dmarc_uri *u, size_t n)
 			w = snprintf(one, sizeof(one), "%s", u[i].uri);
 		if (w < 0 || (size_t)w >= sizeof(one) ||
 		    len + (i > 0) + (size_t)w >= dstlen)
-			break;	/* a whole URI or none: never half of one */
+			break; /* a whole URI or none: never half of one */
 		if (i > 0)
 			dst[len++] = ',';
 		memcpy(dst + len, one, (size_t)w + 1);
@@ -65,8 +65,8 @@ fo_string(char *dst, size_t dstlen, unsigned fo)
 	static const struct {
 		unsigned bit;
 		const char *s;
-	} opt[] = { { DMARC_FO_0, "0" }, { DMARC_FO_1, "1" },
-		{ DMARC_FO_D, "d" }, { DMARC_FO_S, "s" } };
+	} opt[] = {{DMARC_FO_0, "0"}, {DMARC_FO_1, "1"}, {DMARC_FO_D, "d"},
+	    {DMARC_FO_S, "s"}};
 	size_t i;
 
 	dst[0] = '\0';
@@ -88,11 +88,11 @@ reason_types(char *dst, size_t dstlen, char *comment, size_t commentlen,
 		unsigned bit;
 		const char *type;
 	} r[] = {
-		{ DMARC_REASON_LOCAL_POLICY, "local_policy" },
-		{ DMARC_REASON_MAILING_LIST, "mailing_list" },
-		{ DMARC_REASON_OTHER | DMARC_REASON_SAMPLED_OUT, "other" },
-		{ DMARC_REASON_POLICY_TEST_MODE, "policy_test_mode" },
-		{ DMARC_REASON_TRUSTED_FORWARDER, "trusted_forwarder" },
+	    {DMARC_REASON_LOCAL_POLICY, "local_policy"},
+	    {DMARC_REASON_MAILING_LIST, "mailing_list"},
+	    {DMARC_REASON_OTHER | DMARC_REASON_SAMPLED_OUT, "other"},
+	    {DMARC_REASON_POLICY_TEST_MODE, "policy_test_mode"},
+	    {DMARC_REASON_TRUSTED_FORWARDER, "trusted_forwarder"},
 	};
 	size_t i;
 
@@ -125,7 +125,7 @@ record_from_verdict(const struct verdict *v, const struct record_env *env,
 	    strcmp(env->mailfrom_domain, "<>") != 0)
 		domain_of(rec->env_from_domain, sizeof(rec->env_from_domain),
 		    env->mailfrom_domain);
-	else	/* RFC 7208 2.4: the null sender's identity is the HELO */
+	else /* RFC 7208 2.4: the null sender's identity is the HELO */
 		copy(rec->env_from_domain, sizeof(rec->env_from_domain),
 		    env->helo);
 	copy(rec->env_to_domain, sizeof(rec->env_to_domain), env->rcpt_domain);

@@ -16,13 +16,13 @@
 struct verdict;
 
 struct record_env {
-	long long received;	  /* unix time; 0 = let the store say now */
-	const char *queue_id;	  /* or NULL */
-	const char *client_ip;	  /* or NULL */
+	long long received;	     /* unix time; 0 = let the store say now */
+	const char *queue_id;	     /* or NULL */
+	const char *client_ip;	     /* or NULL */
 	const char *mailfrom_domain; /* "" or "<>": the null sender */
-	const char *helo;	  /* for the null sender's domain */
-	const char *rcpt_domain;  /* the first recipient's domain, or NULL */
-	const char *discovery;	  /* "treewalk" or "psl" */
+	const char *helo;	     /* for the null sender's domain */
+	const char *rcpt_domain;     /* the first recipient's domain, or NULL */
+	const char *discovery;	     /* "treewalk" or "psl" */
 };
 
 void record_from_verdict(const struct verdict *v, const struct record_env *env,

@@ -18,25 +18,24 @@
 #include "report/store.h"
 #include "tools/dmarcctl.h"
 
-#define EXPIRE_DAYS_MAX 36500	/* a century: anything more is a typo */
+#define EXPIRE_DAYS_MAX 36500 /* a century: anything more is a typo */
 
 static void
 expire_usage(FILE *fp)
 {
-	fprintf(fp, "usage: dmarcctl expire [--config FILE] [--db URI] "
-		    "--older-than DAYS\n");
+	fprintf(fp,
+	    "usage: dmarcctl expire [--config FILE] [--db URI] "
+	    "--older-than DAYS\n");
 }
 
 int
 cmd_expire(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "older-than", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option longopts[] = {{"config", required_argument,
+						     NULL, 'c'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"older-than", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *cfgpath = NULL, *db = NULL, *errstr = NULL;
 	struct config *cfg = NULL;
 	struct store_opts so;
@@ -59,8 +58,10 @@ cmd_expire(int argc, char **argv)
 		case 'o':
 			days = strtonum(optarg, 1, EXPIRE_DAYS_MAX, &errstr);
 			if (errstr != NULL) {
-				fprintf(stderr, "dmarcctl: --older-than: %s "
-				    "(1 to %d days)\n", errstr, EXPIRE_DAYS_MAX);
+				fprintf(stderr,
+				    "dmarcctl: --older-than: %s "
+				    "(1 to %d days)\n",
+				    errstr, EXPIRE_DAYS_MAX);
 				return EXIT_USAGE;
 			}
 			break;
@@ -74,7 +75,8 @@ cmd_expire(int argc, char **argv)
 	}
 	if (optind < argc || days < 0) {
 		if (days < 0)
-			fprintf(stderr, "dmarcctl: expire: --older-than is "
+			fprintf(stderr,
+			    "dmarcctl: expire: --older-than is "
 			    "required\n");
 		expire_usage(stderr);
 		return EXIT_USAGE;
@@ -82,10 +84,10 @@ cmd_expire(int argc, char **argv)
 	/* the daemon's file, else the embedded defaults */
 	if (cfgpath == NULL && stat(SYSCONFDIR "/dmarc-milter.conf", &sb) == 0)
 		cfgpath = SYSCONFDIR "/dmarc-milter.conf";
-	if (cfgpath != NULL ? config_load(cfgpath, &cfg, err, sizeof(err)) :
-			      config_default(&cfg)) {
-		fprintf(stderr, "dmarcctl: %s\n", cfgpath != NULL ? err :
-		    "out of memory");
+	if (cfgpath != NULL ? config_load(cfgpath, &cfg, err, sizeof(err))
+			    : config_default(&cfg)) {
+		fprintf(stderr, "dmarcctl: %s\n",
+		    cfgpath != NULL ? err : "out of memory");
 		return 1;
 	}
 	if (db == NULL)
@@ -101,7 +103,8 @@ cmd_expire(int argc, char **argv)
 		fprintf(stderr, "dmarcctl: %s\n", err);
 		goto out;
 	}
-	if (store_expire(st, (int)days, (long long)time(NULL), &deleted) == -1) {
+	if (store_expire(st, (int)days, (long long)time(NULL), &deleted) ==
+	    -1) {
 		fprintf(stderr, "dmarcctl: expire: database error\n");
 		goto out;
 	}
