@@ -830,6 +830,7 @@ zone_fault_find(const struct zone *z, const char *name, int type)
 
 	if (z->nfault == 0)
 		return NULL;
+	memset(&key, 0, sizeof(key));
 	key.name = (char *)(uintptr_t)name; /* bsearch key, not written */
 	key.type = type;
 	if ((f = bsearch(&key, z->fault, z->nfault, sizeof(*z->fault),
