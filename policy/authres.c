@@ -125,45 +125,6 @@ is_domain_name(const char *s, size_t n)
 }
 
 /*
- * utf8_len - length of the well-formed UTF-8 sequence at p (RFC 3629 4),
- * n bytes available; 0 if ill-formed (overlong, surrogate, > U+10FFFF).
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t need, k;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		need = 1;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 2;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 3;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n <= need)
-		return 0;
-	for (k = 1; k <= need; k++) {
-		if (p[k] < lo || p[k] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need + 1;
-}
-
-/*
  * put_clean - copy s, escaping the bytes in esc with '\'; a control
  * character becomes ctl (or is dropped if ctl is 0) and a byte that is
  * not UTF-8 becomes '?'.  Nothing that ends a header line gets through.

@@ -259,45 +259,6 @@ fh_next(struct fh *fh)
 	return fh->tok;
 }
 
-/*
- * utf8_len - length of the well-formed UTF-8 sequence at p (RFC 3629 4),
- * n bytes available; 0 if ill-formed (overlong, surrogate, > U+10FFFF).
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t need, k;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		need = 1;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 2;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 3;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n <= need)
-		return 0;
-	for (k = 1; k <= need; k++) {
-		if (p[k] < lo || p[k] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need + 1;
-}
-
 /* fh_add_domain - append d to fd unless it is there already */
 static int
 fh_add_domain(struct fh *fh, const char *d)

@@ -39,4 +39,12 @@ void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sbuf_truncate(struct sbuf *sb, size_t len);
 
+/*
+ * utf8_len(p, n) - length of the well-formed UTF-8 sequence at p (RFC 3629
+ * 4), n >= 1 bytes available; 0 if ill-formed (overlong, surrogate,
+ * beyond U+10FFFF, truncated).  For the writers and parsers that must
+ * tell UTF-8 text from junk.
+ */
+size_t utf8_len(const unsigned char *p, size_t n);
+
 #endif

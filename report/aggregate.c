@@ -139,37 +139,15 @@ word_in(const char *p, size_t n, const char *const *list)
 }
 
 /*
- * utf8_len - length of the valid UTF-8 sequence at p[0..n), or 0.
- * Shortest form only, no surrogates, at most U+10FFFF, and not U+FFFE or
- * U+FFFF, which XML 1.0 2.2 excludes from its characters.
+ * xml_char_len - utf8_len() (policy/sbuf.h), less U+FFFE and U+FFFF
+ * (EF BF BE, EF BF BF), which XML 1.0 2.2 excludes from its characters.
  */
 static size_t
-utf8_len(const unsigned char *p, size_t n)
+xml_char_len(const unsigned char *p, size_t n)
 {
-	unsigned long cp;
-	size_t len, i;
+	size_t len = utf8_len(p, n);
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe ||
-	    cp == 0xffff)
+	if (len == 3 && p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe)
 		return 0;
 	return len;
 }
@@ -210,7 +188,7 @@ xml_esc(struct sbuf *sb, const char *s, size_t n)
 				sbuf_addc(sb, '?');
 			} else if (c < 0x80) {
 				sbuf_addc(sb, c);
-			} else if ((l = utf8_len(p + i, n - i)) == 0) {
+			} else if ((l = xml_char_len(p + i, n - i)) == 0) {
 				sbuf_addc(sb, '?');
 			} else {
 				sbuf_add(sb, s + i, l);
