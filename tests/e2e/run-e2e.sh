@@ -19,6 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/e2e/lib.sh"
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export PATH
@@ -30,11 +31,6 @@ AUTHSERV=mx.e2e.example
 RCPT=rcpt@dest.example
 T0=$(date +%s)
 
-skip() {
-	echo "skip: $1"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 77
-}
 [ "$(id -u)" -eq 0 ] || skip "not root (Postfix needs root to start)"
 [ -x /usr/sbin/postfix ] || skip "postfix is not installed"
 
@@ -59,17 +55,6 @@ chmod 755 "$T"	# Postfix (user postfix) reaches the unix milter socket
 PF=$T/pf	# Postfix config_directory
 MPID='' M2PID='' SINKPID='' WATCHDOG=''
 
-stop_pid() {	# stop_pid PID SECONDS: SIGTERM, wait, then SIGKILL
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null || return 0
-	_n=$(($2 * 10))
-	while [ $_n -gt 0 ] && kill -0 "$1" 2>/dev/null; do
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	return 0
-}
 
 cleanup() {
 	if [ -f "$T/spool/pid/master.pid" ]; then
@@ -104,18 +89,6 @@ WATCHDOG=$!
 
 # ---------------------------------------------------------------- helpers
 
-# free_ports N: N TCP ports free on 127.0.0.1 now
-free_ports() {
-	"$PY" - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    socks.append(s)
-print(' '.join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
 
 # probe tcp|unix PORT|PATH SECONDS PID [smtp]: 0 once it accepts a
 # connection (and, with smtp, sends a 220 greeting); 1 at once if process
@@ -151,25 +124,7 @@ sys.exit(1)
 EOF
 }
 
-# wait_for SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds
-wait_for() {
-	_w=$(($1 * 10))
-	shift
-	while [ "$_w" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		_w=$((_w - 1))
-	done
-	return 1
-}
 
-queue_busy() {	# messages waiting in Postfix's queues (not hold)
-	find "$T/spool/maildrop" "$T/spool/incoming" "$T/spool/active" \
-	    "$T/spool/deferred" -type f 2>/dev/null | grep -q .
-}
-sink_count() { find "$T/sink" -type f -name 'msg.*' | wc -l; }
-sink_clear() { find "$T/sink" -type f -name 'msg.*' -exec rm -f {} +; }
-sink_has() { [ "$(sink_count)" -ge "$1" ] && ! queue_busy; }
 # wait_sink N: N messages delivered to the sink and none left in the queue
 wait_sink() { wait_for 15 sink_has "$1"; }
 sink_file() { find "$T/sink" -type f -name 'msg.*' | head -1; }
@@ -214,13 +169,6 @@ send() {
 	    --ehlo mx.sender.example --from "$_from" --to "$RCPT" \
 	    --xclient-addr "$_ip" --data "@$_file" "$@" \
 	    >"$T/out/$_name" 2>&1
-}
-# reply NAME: the server's answer to the end of DATA (else its last error)
-reply() {
-	awk '/^ -> \.$/ { dot = 1; next }
-	    dot && /^<(-|\*\*) / { sub(/^<(-|\*\*) +/, ""); print; found = 1; exit }
-	    /^<\*\* / { last = $0 }
-	    END { if (!found && last != "") print last }' "$T/out/$1"
 }
 qid_of() { reply "$1" | sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p'; }
 # rejected_qid IP: queue id of the last message the milter refused from IP
