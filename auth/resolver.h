@@ -39,19 +39,19 @@
 
 #include <stddef.h>
 
-#define RESOLVER_RR_MAX		256
-#define RESOLVER_ANSWER_MAX	65535
-#define RESOLVER_NAME_MAX	253	/* RFC 1035 2.3.4, presentation form */
+#define RESOLVER_RR_MAX	    256
+#define RESOLVER_ANSWER_MAX 65535
+#define RESOLVER_NAME_MAX   253 /* RFC 1035 2.3.4, presentation form */
 
 /* RR types we ask for; the numeric values of RFC 1035 and RFC 3596 */
-#define RESOLVER_T_A		1
-#define RESOLVER_T_NS		2
-#define RESOLVER_T_CNAME	5
-#define RESOLVER_T_PTR		12
-#define RESOLVER_T_MX		15
-#define RESOLVER_T_TXT		16
-#define RESOLVER_T_AAAA		28
-#define RESOLVER_T_SPF		99
+#define RESOLVER_T_A	 1
+#define RESOLVER_T_NS	 2
+#define RESOLVER_T_CNAME 5
+#define RESOLVER_T_PTR	 12
+#define RESOLVER_T_MX	 15
+#define RESOLVER_T_TXT	 16
+#define RESOLVER_T_AAAA	 28
+#define RESOLVER_T_SPF	 99
 
 enum resolver_status {
 	RESOLVER_OK,
@@ -63,17 +63,17 @@ enum resolver_status {
 
 struct resolver_rr {
 	unsigned short type;
-	unsigned short pref;	/* MX only */
+	unsigned short pref; /* MX only */
 	size_t len;
-	unsigned char *data;	/* len bytes, plus a NUL */
+	unsigned char *data; /* len bytes, plus a NUL */
 };
 
 struct resolver_answer {
 	enum resolver_status status;
-	unsigned int ttl;	/* smallest TTL seen, 0 if none */
+	unsigned int ttl; /* smallest TTL seen, 0 if none */
 	size_t nrr;
 	struct resolver_rr *rr;
-	const char *why;	/* static text for TEMPFAIL/INVALID, or NULL */
+	const char *why; /* static text for TEMPFAIL/INVALID, or NULL */
 };
 
 struct resolver_opts {

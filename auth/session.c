@@ -233,8 +233,8 @@ session_mailfrom(struct session *s, const char *mailfrom)
 		s->spf.result = SPF_RES_NONE;
 		strlcpy(s->spf.scope, "mfrom", sizeof(s->spf.scope));
 		strlcpy(s->spf.reason, why, sizeof(s->spf.reason));
-	} else if (spf_check_mfrom(s->eng->spf, s->client_ip, s->helo, s->mailfrom,
-		&s->spf) == -1) {
+	} else if (spf_check_mfrom(s->eng->spf, s->client_ip, s->helo,
+		       s->mailfrom, &s->spf) == -1) {
 		memset(&s->spf, 0, sizeof(s->spf));
 		s->spf.result = SPF_RES_TEMPERROR;
 		strlcpy(s->spf.scope, "mfrom", sizeof(s->spf.scope));
@@ -629,9 +629,10 @@ prefetch(struct session *s)
 	size_t i;
 
 	if (s->eng->psl != NULL)
-		return;		/* discover() walks the PSL names itself */
+		return; /* discover() walks the PSL names itself */
 	for (i = 0; i < s->from.n; i++) {
-		if (author_domain(s->from.domain[i], d, sizeof(d), &errstr) == 0)
+		if (author_domain(s->from.domain[i], d, sizeof(d), &errstr) ==
+		    0)
 			(void)walk_get(s, d);
 	}
 }

@@ -430,7 +430,8 @@ spf_ip4_network(const char *p, size_t len)
 			i++;
 		}
 		/* stop after 4 digits: more is refused, and v cannot overflow */
-		for (n = 0, v = 0; i < len && spf_digit(p[i]) && n < 4; i++, n++)
+		for (n = 0, v = 0; i < len && spf_digit(p[i]) && n < 4;
+		     i++, n++)
 			v = v * 10 + (p[i] - '0');
 		if (n == 0 || n > 3 || v > 255 || (n > 1 && p[i - n] == '0'))
 			return -1;

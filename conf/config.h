@@ -122,7 +122,7 @@ struct config {
 	struct conf_domains *policy_overrides;
 
 	/* outcomes and aggregate reports */
-	char *history_db;	/* "" means: not recorded */
+	char *history_db; /* "" means: not recorded */
 	char *spool_dir;
 	unsigned int spool_max_mb;
 	char *report_domain;

@@ -280,15 +280,16 @@ listen_nodelay(void)
 		maxfd = 4096;
 	for (fd = 3; fd < maxfd; fd++) {
 		sl = sizeof(acc);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &sl) == -1 ||
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &sl) ==
+			-1 ||
 		    !acc)
 			continue;
 		sl = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
 		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
 			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-			sizeof(on)) == -1)
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) ==
+		    -1)
 			log_warn("setsockopt TCP_NODELAY");
 	}
 }
@@ -369,7 +370,8 @@ open_store(const struct config *cfg)
 	so.writer = 1;
 	so.log = store_log;
 	if (store_open(cfg->history_db, &so, &st, err, sizeof(err)) == -1) {
-		log_warnx("cannot open HistoryDB, outcomes are not recorded: %s",
+		log_warnx("cannot open HistoryDB, outcomes are not recorded: "
+			  "%s",
 		    err);
 		return NULL;
 	}

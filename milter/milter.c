@@ -99,8 +99,9 @@ record(struct conn *c, const char *qid)
 	env.mailfrom_domain = c->mailfrom_domain;
 	env.helo = c->helo;
 	env.rcpt_domain = c->rcpt_domain;
-	env.discovery = c->snap->cfg->org_domain_method == CONF_ORG_PSL ?
-	    "psl" : "treewalk";
+	env.discovery = c->snap->cfg->org_domain_method == CONF_ORG_PSL
+	    ? "psl"
+	    : "treewalk";
 	record_from_verdict(c->v, &env, &rec);
 	if (store_put(outcomes, &rec) == -1)
 		log_warn("%s: the outcome was not recorded", qid);
@@ -723,7 +724,8 @@ xxfi_eom(SMFICTX *ctx)
 	in.dkim_pass = dkim_pass;
 	in.ndkim_pass = n;
 	action_decide(&in, &out);
-	if (out.disp != c->v->dmarc.disp || out.reasons != c->v->dmarc.reasons) {
+	if (out.disp != c->v->dmarc.disp ||
+	    out.reasons != c->v->dmarc.reasons) {
 		/* local policy changed the disposition: say so in our A-R */
 		c->v->dmarc.disp = out.disp;
 		c->v->dmarc.reasons = out.reasons;

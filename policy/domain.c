@@ -159,7 +159,7 @@ envelope_address(const char *in, char *out, size_t outlen)
 	e = p + strlen(p);
 	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
-	if (*p == '<') {	/* the closing bracket is the last one */
+	if (*p == '<') { /* the closing bracket is the last one */
 		p++;
 		if (e > p && e[-1] == '>')
 			e--;
@@ -181,7 +181,7 @@ envelope_domain(const char *addr)
 
 	for (p = addr; *p != '\0'; p++) {
 		if (quoted && *p == '\\' && p[1] != '\0')
-			p++;	/* RFC 5321 quoted-pairSMTP */
+			p++; /* RFC 5321 quoted-pairSMTP */
 		else if (*p == '"')
 			quoted = !quoted;
 		else if (*p == '@' && !quoted)

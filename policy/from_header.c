@@ -574,10 +574,10 @@ from_header_scan(const char *value, size_t len, struct from_domains *fd)
 			unsigned char c = p[j];
 
 			if (!(isalnum(c) || c == '-' || c == '_' || c == '.' ||
-			    c >= 0x80))
+				c >= 0x80))
 				break;
 			if (n > DOMAIN_MAX) {
-				n = 0;	/* too long: not a name */
+				n = 0; /* too long: not a name */
 				break;
 			}
 			if (c == '.') {

@@ -65,7 +65,6 @@ int from_header_parse(const char *value, size_t len, struct from_domains *fd,
  * refused, add every domain that follows an '@' (see from_header.c for
  * why); returns fd->n.
  */
-size_t from_header_scan(const char *value, size_t len,
-    struct from_domains *fd);
+size_t from_header_scan(const char *value, size_t len, struct from_domains *fd);
 
 #endif

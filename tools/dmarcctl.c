@@ -17,8 +17,10 @@ static const struct {
     {"report", cmd_report, "build and send RFC 9990 aggregate reports"},
     {"check", cmd_check, "audit a domain's DMARC, SPF and DKIM records"},
     {"expire", cmd_expire, "remove recorded outcomes older than N days"},
-    {"ingest", cmd_ingest, "store received aggregate reports (XML, gz, zip, mail)"},
-    {"summary", cmd_summary, "who sends as a domain, from the ingested reports"},
+    {"ingest", cmd_ingest,
+	"store received aggregate reports (XML, gz, zip, mail)"},
+    {"summary", cmd_summary,
+	"who sends as a domain, from the ingested reports"},
 };
 
 static void

@@ -173,7 +173,7 @@ feed_message(struct session *s, const char *path, const char *msg, size_t len)
 		}
 		if ((name = strndup(line, (size_t)(colon - line))) == NULL)
 			goto out;
-		colon++;	/* the value exactly as written: leadspc */
+		colon++; /* the value exactly as written: leadspc */
 		vlen = (size_t)(line + ln - colon);
 		if (vlen + 1 > vcap) {
 			char *nv = realloc(val, (vlen + 1) * 2);

@@ -28,8 +28,8 @@ verdict_fail(struct verdict *v)
 	v->dmarc.result = DMARC_RESULT_FAIL;
 	v->dmarc.policy = DMARC_P_REJECT;
 	v->dmarc.disp = DMARC_DISP_QUARANTINE;
-	v->dmarc.reasons = DMARC_REASON_SAMPLED_OUT |
-	    DMARC_REASON_TRUSTED_FORWARDER;
+	v->dmarc.reasons =
+	    DMARC_REASON_SAMPLED_OUT | DMARC_REASON_TRUSTED_FORWARDER;
 	strlcpy(v->header_from, "example.com", sizeof(v->header_from));
 	strlcpy(v->policy_domain, "example.com", sizeof(v->policy_domain));
 	v->has_record = 1;
@@ -46,9 +46,8 @@ test_fail(void)
 {
 	struct store_record rec;
 	struct verdict v;
-	struct record_env env = { 1795000000LL, "ABC123", "192.0.2.1",
-		"ESP.Example", "mx.esp.example", "example.org",
-		"treewalk" };
+	struct record_env env = {1795000000LL, "ABC123", "192.0.2.1",
+	    "ESP.Example", "mx.esp.example", "example.org", "treewalk"};
 
 	t_begin("a failing, sampled-out, forwarded message");
 	verdict_fail(&v);
@@ -90,8 +89,8 @@ test_null_sender(void)
 {
 	struct store_record rec;
 	struct verdict v;
-	struct record_env env = { 0, NULL, NULL, "<>", "mx.example.net", NULL,
-		"psl" };
+	struct record_env env = {0, NULL, NULL, "<>", "mx.example.net", NULL,
+	    "psl"};
 	size_t i;
 
 	t_begin("null sender, no policy, more signatures than the store keeps");
@@ -118,8 +117,8 @@ test_null_sender(void)
 int
 main(void)
 {
-	static void (*const tests[])(void) = { test_fail, test_null_sender,
-		NULL };
+	static void (*const tests[])(
+	    void) = {test_fail, test_null_sender, NULL};
 
 	return t_run(tests);
 }

@@ -471,7 +471,8 @@ test_record_check(void)
 		"v=spf1 a:foo.xn--zckzah include:%%.%_.%-.test", NULL},
 	    {"v=spf10", AF_INET, NULL, "syntax error"},
 	    /* found by fuzz-spf: an octet of 11 digits overflowed an int */
-	    {"v=spf1 ip4:11111111111.0.0.0 -all", AF_INET, NULL, "syntax error"},
+	    {"v=spf1 ip4:11111111111.0.0.0 -all", AF_INET, NULL,
+		"syntax error"},
 	    {"v=spf1 ip4:1000.0.0.0 -all", AF_INET, NULL, "syntax error"},
 	    {"v=spf1\tall", AF_INET, NULL, "syntax error"},
 	    {"v=spf1 -all moo", AF_INET, NULL, "unknown mechanism"},
