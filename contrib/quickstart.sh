@@ -15,7 +15,8 @@ BUILD_DEPS="build-essential autoconf automake pkg-config libmilter-dev
  libspf2-dev libopendkim-dev libbsd-dev libunbound-dev libpsl-dev libidn2-dev
  publicsuffix libevent-dev libsqlite3-dev libpq-dev zlib1g-dev libmd-dev"
 TEST_DEPS="python3 python3-dkim python3-nacl python3-spf python3-yaml unbound
- postfix swaks sasl2-bin libsasl2-modules postgresql libxml2-utils faketime clang libclang-rt-14-dev cppcheck"
+ postfix swaks sasl2-bin libsasl2-modules postgresql libxml2-utils faketime clang libclang-rt-14-dev cppcheck
+ clang-tidy valgrind chromium"
 
 install_deps() {
 	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
