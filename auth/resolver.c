@@ -16,6 +16,14 @@
  * stay on a list until then, so resolver_free() can free those whose
  * callback never came.
  *
+ * Answers are also kept in a small cache of our own, shared by all
+ * threads, for as long as their TTL says (at most RESOLVER_CACHE_TTL_MAX):
+ * a repeated question is then answered under one mutex, without the two
+ * thread hand-offs a trip through libunbound's worker costs, and without
+ * decoding the rdata again.  Only definite answers (data, NXDOMAIN,
+ * NODATA) are kept; errors and timeouts never are.  The cache is bounded
+ * in entries and in bytes; the oldest entry goes first.
+ *
  * UNSAFE: decoding RR data walks libunbound's rdata with explicit bounds.
  */
 #include <sys/types.h>
@@ -45,6 +53,30 @@
 #define RESOLVER_WIRE_NAME_MAX	 255  /* RFC 1035 3.1 */
 /* presentation form of a wire name: every octet may need "\DDD" */
 #define RESOLVER_PNAME_BUF	 (4 * RESOLVER_WIRE_NAME_MAX + 2)
+#define RESOLVER_CACHE_BUCKETS	 1024		/* power of two */
+#define RESOLVER_CACHE_ENTRIES	 8192		/* answers kept at most */
+#define RESOLVER_CACHE_BYTES	 (8u << 20)	/* and their bytes */
+#define RESOLVER_CACHE_ONE_MAX	 (RESOLVER_CACHE_BYTES / 64) /* per answer */
+#define RESOLVER_CACHE_TTL_MAX	 3600		/* s */
+
+/* One cached answer: a private copy, handed out as copies */
+struct resolver_cent {
+	struct resolver_cent *hnext;	    /* hash chain */
+	struct resolver_cent *older, *newer; /* age list */
+	time_t expires;			    /* CLOCK_MONOTONIC seconds */
+	size_t bytes;			    /* counted against the budget */
+	int type;
+	struct resolver_answer ans;
+	char name[]; /* canonical (lower-case) query name */
+};
+
+struct resolver_cache {
+	pthread_mutex_t lock;
+	struct resolver_cent *bucket[RESOLVER_CACHE_BUCKETS];
+	struct resolver_cent *oldest, *newest;
+	size_t entries, bytes;
+	unsigned long hits, misses;
+};
 
 struct resolver {
 	struct zone *zone;  /* zone backend, or NULL */
@@ -55,6 +87,7 @@ struct resolver {
 	int thread_started;
 	int wake[2];			 /* pipe: a byte stops the thread */
 	struct resolver_wait *abandoned; /* timed-out queries, under lock */
+	struct resolver_cache *cache;	 /* libunbound backend only */
 };
 
 /* One query in flight */
@@ -309,6 +342,190 @@ resolver_unblock(struct resolver *res, char *err, size_t errlen)
 	return 0;
 }
 
+/* resolver_now - seconds on CLOCK_MONOTONIC */
+static time_t
+resolver_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* resolver_hash - FNV-1a over the type and the canonical name */
+static size_t
+resolver_hash(const char *name, int type)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)type;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h & (RESOLVER_CACHE_BUCKETS - 1);
+}
+
+/* resolver_answer_copy - dst gets its own copy of src's records */
+static void
+resolver_answer_copy(struct resolver_answer *dst,
+    const struct resolver_answer *src)
+{
+	size_t i;
+
+	*dst = *src;
+	dst->rr = NULL;
+	dst->nrr = 0;
+	if (src->nrr == 0)
+		return;
+	dst->rr = resolver_xcalloc(src->nrr, sizeof(*dst->rr));
+	for (i = 0; i < src->nrr; i++) {
+		dst->rr[i] = src->rr[i];
+		if ((dst->rr[i].data = malloc(src->rr[i].len + 1)) == NULL)
+			resolver_oom();
+		memcpy(dst->rr[i].data, src->rr[i].data, src->rr[i].len + 1);
+	}
+	dst->nrr = src->nrr;
+}
+
+/* resolver_cent_drop - unlink and free one entry (cache lock held) */
+static void
+resolver_cent_drop(struct resolver_cache *c, struct resolver_cent *e)
+{
+	struct resolver_cent **pp;
+	size_t i;
+
+	pp = &c->bucket[resolver_hash(e->name, e->type)];
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		c->oldest = e->newer;
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		c->newest = e->older;
+	c->entries--;
+	c->bytes -= e->bytes;
+	for (i = 0; i < e->ans.nrr; i++)
+		free(e->ans.rr[i].data);
+	free(e->ans.rr);
+	free(e);
+}
+
+/*
+ * resolver_cache_get - a copy of a live cached answer into ans, with the
+ * TTL that is left; 0 on a hit, -1 on a miss
+ */
+static int
+resolver_cache_get(struct resolver_cache *c, const char *name, int type,
+    struct resolver_answer *ans)
+{
+	struct resolver_cent *e;
+	time_t now = resolver_now();
+	int rc = -1;
+
+	pthread_mutex_lock(&c->lock);
+	for (e = c->bucket[resolver_hash(name, type)]; e != NULL; e = e->hnext)
+		if (e->type == type && strcmp(e->name, name) == 0)
+			break;
+	if (e != NULL && e->expires <= now) {
+		resolver_cent_drop(c, e);
+		e = NULL;
+	}
+	if (e != NULL) {
+		resolver_answer_copy(ans, &e->ans);
+		ans->ttl = (unsigned int)(e->expires - now);
+		c->hits++;
+		rc = 0;
+	} else
+		c->misses++;
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+/* resolver_cache_put - keep a copy of a definite answer for its TTL */
+static void
+resolver_cache_put(struct resolver_cache *c, const char *name, int type,
+    const struct resolver_answer *ans)
+{
+	struct resolver_cent *e, **pp;
+	size_t namelen = strlen(name), bytes, i;
+	unsigned int ttl = ans->ttl;
+
+	if (ans->status != RESOLVER_OK && ans->status != RESOLVER_NXDOMAIN &&
+	    ans->status != RESOLVER_NODATA)
+		return;
+	if (ttl == 0)
+		return; /* RFC 1035 3.2.1: TTL 0 means do not cache */
+	if (ttl > RESOLVER_CACHE_TTL_MAX)
+		ttl = RESOLVER_CACHE_TTL_MAX;
+	bytes = sizeof(*e) + namelen + 1 + ans->nrr * sizeof(*ans->rr);
+	for (i = 0; i < ans->nrr; i++)
+		bytes += ans->rr[i].len + 1;
+	if (bytes > RESOLVER_CACHE_ONE_MAX)
+		return;
+	e = resolver_xcalloc(1, sizeof(*e) + namelen + 1);
+	memcpy(e->name, name, namelen + 1);
+	e->type = type;
+	e->bytes = bytes;
+	e->expires = resolver_now() + (time_t)ttl;
+	resolver_answer_copy(&e->ans, ans);
+	pthread_mutex_lock(&c->lock);
+	/* another thread may have asked the same meanwhile: replace it */
+	for (pp = &c->bucket[resolver_hash(name, type)]; *pp != NULL;
+	     pp = &(*pp)->hnext)
+		if ((*pp)->type == type && strcmp((*pp)->name, name) == 0) {
+			resolver_cent_drop(c, *pp);
+			break;
+		}
+	while (c->oldest != NULL && (c->entries >= RESOLVER_CACHE_ENTRIES ||
+					c->bytes + bytes > RESOLVER_CACHE_BYTES))
+		resolver_cent_drop(c, c->oldest);
+	pp = &c->bucket[resolver_hash(name, type)];
+	e->hnext = *pp;
+	*pp = e;
+	e->older = c->newest;
+	if (c->newest != NULL)
+		c->newest->newer = e;
+	else
+		c->oldest = e;
+	c->newest = e;
+	c->entries++;
+	c->bytes += bytes;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void
+resolver_cache_free(struct resolver_cache **cp)
+{
+	struct resolver_cache *c = *cp;
+
+	if (c == NULL)
+		return;
+	while (c->oldest != NULL)
+		resolver_cent_drop(c, c->oldest);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	*cp = NULL;
+}
+
+/* resolver_cache_stats - see resolver.h */
+void
+resolver_cache_stats(struct resolver *res, struct resolver_cache_stats *st)
+{
+	struct resolver_cache *c = res->cache;
+
+	memset(st, 0, sizeof(*st));
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	st->hits = c->hits;
+	st->misses = c->misses;
+	st->entries = c->entries;
+	st->bytes = c->bytes;
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* resolver_new - open the zone file, or set up libunbound */
 int
 resolver_new(const struct resolver_opts *opts, struct resolver **res_r,
@@ -365,16 +582,26 @@ resolver_new(const struct resolver_opts *opts, struct resolver **res_r,
 		(void)snprintf(err, errlen, "pthread: cannot create mutex");
 		goto fail;
 	}
+	res->cache = resolver_xcalloc(1, sizeof(*res->cache));
+	if (pthread_mutex_init(&res->cache->lock, NULL) != 0) {
+		(void)snprintf(err, errlen, "pthread: cannot create mutex");
+		pthread_mutex_destroy(&res->lock);
+		free(res->cache);
+		res->cache = NULL;
+		goto fail;
+	}
 	if (pipe2(res->wake, O_CLOEXEC) == -1) {
 		(void)snprintf(err, errlen, "pipe: %s",
 		    strerror_r(errno, eb, sizeof(eb)));
 		pthread_mutex_destroy(&res->lock);
+		resolver_cache_free(&res->cache);
 		res->wake[0] = res->wake[1] = -1;
 		goto fail;
 	}
 	if (pthread_create(&res->thread, NULL, resolver_thread, res) != 0) {
 		(void)snprintf(err, errlen, "pthread: cannot create thread");
 		pthread_mutex_destroy(&res->lock);
+		resolver_cache_free(&res->cache);
 		goto fail;
 	}
 	res->thread_started = 1;
@@ -416,6 +643,7 @@ resolver_free(struct resolver **resp)
 	}
 	if (res->ctx != NULL)
 		ub_ctx_delete(res->ctx);
+	resolver_cache_free(&res->cache);
 	zone_free(&res->zone);
 	free(res);
 	*resp = NULL;
@@ -553,6 +781,8 @@ resolver_convert(const struct ub_result *r, int type,
 		ans->why = "DNSSEC validation failed";
 		return ans->status = RESOLVER_INVALID;
 	}
+	/* negative answers: the SOA minimum libunbound derived (RFC 2308) */
+	ans->ttl = r->ttl > 0 ? (unsigned int)r->ttl : 0;
 	if (r->nxdomain || r->rcode == 3)
 		return ans->status = RESOLVER_NXDOMAIN;
 	if (r->rcode != 0) {
@@ -715,6 +945,10 @@ resolver_query(struct resolver *res, const char *name, int type,
 		ans->why = "invalid name";
 		return ans->status = RESOLVER_INVALID;
 	}
+	if (resolver_cache_get(res->cache, canon, type, ans) == 0)
+		return ans->status;
 	resolver_escape(canon, pres, sizeof(pres));
-	return resolver_ub_query(res, pres, type, ans);
+	(void)resolver_ub_query(res, pres, type, ans);
+	resolver_cache_put(res->cache, canon, type, ans);
+	return ans->status;
 }

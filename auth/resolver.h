@@ -95,4 +95,11 @@ void resolver_answer_free(struct resolver_answer **ans);
 
 const char *resolver_status_str(enum resolver_status st); /* "ok", ... */
 
+/* the answer cache in front of libunbound (all zeros with a zone file) */
+struct resolver_cache_stats {
+	unsigned long hits, misses;
+	size_t entries, bytes;
+};
+void resolver_cache_stats(struct resolver *res, struct resolver_cache_stats *st);
+
 #endif

@@ -762,6 +762,7 @@ ub_start(struct ub_server *s)
 	    "  local-data: \"alias.example. 300 IN CNAME a.example.\"\n"
 	    "  local-data: \"sp\\032a%%ce.example. 300 IN A 192.0.2.9\"\n"
 	    "  local-data: \"deep.ent.example. 300 IN A 192.0.2.3\"\n"
+	    "  local-data: \"zero.example. 0 IN A 192.0.2.5\"\n"
 	    "  local-zone: \"2.0.192.in-addr.arpa.\" static\n"
 	    "  local-data-ptr: \"192.0.2.3 deep.ent.example.\"\n"
 	    "  local-zone: \"10.in-addr.arpa.\" static\n"
@@ -799,9 +800,15 @@ ub_start(struct ub_server *s)
 		execl(UNBOUND_BIN, "unbound", "-d", "-c", path, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 50; i++)
+	/* up to 15 s: a loaded machine starts unbound slowly */
+	for (i = 0; i < 150; i++)
 		if (dns_probe(s->port, 100))
 			return 0;
+	if ((f = fopen(log, "r")) != NULL) { /* say why */
+		while (fgets(path, sizeof(path), f) != NULL)
+			printf("  unbound: %s", path);
+		fclose(f);
+	}
 	return -1;
 }
 
@@ -857,6 +864,7 @@ test_ub_server(void)
 	struct resolver *res = NULL;
 	struct resolver_answer *ans = NULL;
 	struct ub_thread_arg ta[4];
+	struct resolver_cache_stats st0, st1;
 	pthread_t th[4];
 	char ns[64], err[256];
 	int i, started;
@@ -944,6 +952,39 @@ test_ub_server(void)
 			     &ans) == RESOLVER_OK);
 		T_ASSERT_INTEQ(ans->nrr, 2);
 		resolver_answer_free(&ans);
+		/* the answer cache: a repeat is a hit, whatever the case */
+		resolver_cache_stats(res, &st0);
+		T_ASSERT(st0.entries > 0 && st0.bytes > 0 && st0.misses > 0);
+		T_ASSERT(resolver_query(res, "a.EXAMPLE", RESOLVER_T_A,
+			     &ans) == RESOLVER_OK);
+		T_ASSERT(ans->nrr == 2 && ans->rr[0].len == 4 &&
+		    ans->rr[1].len == 4 &&
+		    (memcmp(ans->rr[0].data, a2, 4) == 0 ||
+			memcmp(ans->rr[1].data, a2, 4) == 0));
+		T_ASSERT(ans->ttl > 0 && ans->ttl <= 300);
+		resolver_answer_free(&ans);
+		T_ASSERT(resolver_query(res, "mx.example", RESOLVER_T_MX,
+			     &ans) == RESOLVER_OK);
+		T_ASSERT(ans->nrr == 1 && ans->rr[0].pref == 10);
+		resolver_answer_free(&ans);
+		resolver_cache_stats(res, &st1);
+		T_ASSERT_INTEQ(st1.hits - st0.hits, 2);
+		T_ASSERT_INTEQ(st1.misses, st0.misses);
+		/* a different type is a different question */
+		T_ASSERT(resolver_query(res, "a.example", RESOLVER_T_AAAA,
+			     &ans) == RESOLVER_NODATA);
+		resolver_answer_free(&ans);
+		resolver_cache_stats(res, &st0);
+		T_ASSERT_INTEQ(st0.misses - st1.misses, 1);
+		/* TTL 0: asked every time (RFC 1035 3.2.1) */
+		for (i = 0; i < 2; i++) {
+			T_ASSERT(resolver_query(res, "zero.example",
+				     RESOLVER_T_A, &ans) == RESOLVER_OK);
+			resolver_answer_free(&ans);
+		}
+		resolver_cache_stats(res, &st1);
+		T_ASSERT_INTEQ(st1.misses - st0.misses, 2);
+		T_ASSERT_INTEQ(st1.hits, st0.hits);
 		/* many threads share one resolver */
 		for (i = 0; i < 4; i++) {
 			ta[i].res = res;
