@@ -12,7 +12,8 @@
  * ask resolver_query() for TXT at once and write a DNS reply packet (RFC
  * 1035 4.1) into libopendkim's buffer, which dkimv_dns_waitreply() then
  * hands over.  A temporary failure is reported as a DNS error, which
- * libopendkim turns into DKIM_SIGERROR_KEYFAIL (temperror).
+ * libopendkim turns into DKIM_SIGERROR_KEYFAIL (temperror).  The keys
+ * it decodes come from keycache.c.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <dkim.h> /* libopendkim; pkg-config adds its directory */
 
 #include "auth/dkimv.h"
+#include "auth/keycache.h"
 #include "auth/resolver.h"
 
 /* Seconds libopendkim passes to waitreply(); our lookups are synchronous
@@ -638,6 +640,7 @@ dkimv_lib_new(struct resolver *res, unsigned max_sigs, struct dkimv_lib **lib_r,
 	}
 	lib->res = res;
 	lib->max_sigs = max_sigs == 0 ? DKIMV_SIGS_DEFAULT : max_sigs;
+	keycache_init(); /* decoded keys: keycache.c */
 	if ((lib->dl = dkim_init(NULL, NULL)) == NULL) {
 		free(lib);
 		snprintf(err, errlen, "dkim: dkim_init failed");

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "auth/dkimv.h"
+#include "auth/keycache.h"
 #include "auth/resolver.h"
 #include "tests/t.h"
 
@@ -242,6 +243,55 @@ test_vectors(void)
 			t_end();
 		}
 	}
+}
+
+/* decoded keys come from keycache.c once the same bytes were seen */
+static void
+test_keycache(void)
+{
+	static const struct want w = {DKIMV_PASS, EX, "rsa2048", R256, 2048, "",
+	    0};
+	struct dkimv_sig sigs[2];
+	unsigned long h0, m0, h1, m1;
+	size_t e0, e1, len, n;
+	char *msg;
+	int i;
+
+	t_begin("keycache: a key seen before is not decoded again");
+	msg = read_vec("rsa2048.eml", &len);
+	T_ASSERT(msg != NULL);
+	if (msg == NULL) {
+		t_end();
+		return;
+	}
+	n = verify(lib10, msg, len, MSG_MAX, 0, sigs, 2); /* warm */
+	T_ASSERT_INTEQ(n, 1);
+	keycache_stats(&h0, &m0, &e0);
+	for (i = 0; i < 3; i++) {
+		n = verify(lib10, msg, len, MSG_MAX, 0, sigs, 2);
+		T_ASSERT_INTEQ(n, 1);
+		if (n == 1)
+			check_sig(&sigs[0], &w);
+	}
+	keycache_stats(&h1, &m1, &e1);
+	T_ASSERT_INTEQ(h1 - h0, 3);
+	T_ASSERT_INTEQ(m1, m0);
+	T_ASSERT_INTEQ(e1, e0);
+	T_ASSERT(e1 > 0 && e1 <= 1024);
+	free(msg);
+	/* a key that does not decode is asked for again, and fails again */
+	msg = read_vec("baddecode.eml", &len);
+	T_ASSERT(msg != NULL);
+	for (i = 0; msg != NULL && i < 2; i++) {
+		n = verify(lib10, msg, len, MSG_MAX, 0, sigs, 2);
+		T_ASSERT_INTEQ(n, 1);
+		if (n == 1)
+			T_ASSERT_STREQ(sigs[0].reason, "key decode failed");
+	}
+	keycache_stats(&h0, &m0, &e0);
+	T_ASSERT_INTEQ(e0, e1);
+	free(msg);
+	t_end();
 }
 
 /* the exact text after the colon (SMFIP_HDR_LEADSPC, or a file) */
@@ -838,7 +888,8 @@ test_misuse(void)
 int
 main(void)
 {
-	static void (*const tests[])(void) = {test_vectors, test_leadspc,
+	static void (*const tests[])(void) = {test_vectors, test_keycache,
+	    test_leadspc,
 	    test_cap, test_many, test_hostile, test_mixed, test_threads,
 	    test_misuse, NULL};
 	struct resolver_opts opts = {NULL, NULL, 0};
