@@ -121,7 +121,7 @@ const struct config_key config_keys[] = {
 	    "(empty: not recorded)" },
 	{ "SpoolDirectory", CONF_STRING, OFF(spool_dir),
 	    LOCALSTATEDIR "/spool/dmarc-milter", 0, 0, NULL,
-	    "journal of outcomes the database could not take yet" },
+	    "intent log and journal of outcomes (empty: none)" },
 	{ "SpoolMax", CONF_UINT, OFF(spool_max_mb), "256", 1, 65536, NULL,
 	    "size cap of that journal in MiB" },
 	{ "ReportDomain", CONF_STRING, OFF(report_domain), "", 0, 0, NULL,

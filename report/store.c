@@ -10,10 +10,25 @@
  * placeholders; the SQLite backend turns them into "?N", which binds the
  * same index.
  *
+ * The daemon's records take the fast path while the database is up and
+ * the journal empty: store_put() appends the record's frame to the intent
+ * log (SpoolDirectory/store.intent) with one write(2), queues it and
+ * returns.  The write is in the kernel before the SMTP reply is given, so
+ * killing the daemon loses nothing; the writer commits the queue in large
+ * transactions off the message path, and the intent log is emptied
+ * whenever everything in it is committed (or rotated to store.intent.old
+ * under steady load, and removed once that part is committed).  A new
+ * start replays whatever intent log it finds: inserts are idempotent.
+ * Otherwise (no spool directory, database down, journal not empty)
+ * store_put() waits for the writer's verdict on its record.  SQLite runs
+ * with synchronous=NORMAL in WAL mode: a commit survives the daemon's
+ * death; a power loss may take the last transactions, as it may take the
+ * intent log's last writes.
+ *
  * Locks: db_lock guards the connection, the prepared statements, the
  * journal file and the encoding arena; q_lock guards the queue, the
- * statistics and the retry state.  Order: db_lock, then q_lock, never the
- * other way round (a q_lock holder never takes db_lock).
+ * statistics, the retry state and the intent log.  Order: db_lock, then
+ * q_lock, never the other way round (a q_lock holder never takes db_lock).
  */
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -55,6 +70,9 @@
 #define JOURNAL_HDR	12    /* magic, payload length, CRC-32C */
 #define JOURNAL_VERSION 1     /* first payload byte */
 #define JOURNAL_REC_MAX 16384 /* payload bytes: a record takes < 10 KB */
+#define INTENT_NAME	"store.intent"
+#define INTENT_OLD	"store.intent.old"
+#define INTENT_ROTATE	(4ULL << 20) /* bytes before a rotation */
 
 #define PG_STATEMENT_TIMEOUT "10000" /* ms; bounds a write transaction */
 
@@ -246,7 +264,10 @@ struct store_backend {
 
 /* ---- the store ---- */
 
+/* a caller of store_put(), woken alone when its record is written: a
+ * broadcast to every waiter per batch would wake them all for nothing */
 struct store_waiter {
+	pthread_cond_t cond; /* CLOCK_MONOTONIC; under q_lock */
 	int done;
 	int status; /* 0, or an errno value */
 };
@@ -280,6 +301,7 @@ struct store {
 	/* q_lock guards these */
 	pthread_mutex_t q_lock;
 	pthread_cond_t work, space, done;
+	pthread_condattr_t cattr; /* CLOCK_MONOTONIC, for waiters' conds */
 	struct store_qent *q;
 	unsigned qmax, qhead, qn;
 	unsigned long long enq, deq; /* records queued, completed */
@@ -293,6 +315,12 @@ struct store {
 	int thread_started;
 	struct store_record **batch; /* writer: pointers into q */
 	int *bstatus;
+	int lfd;		       /* the intent log, -1 if none */
+	char *lpath, *lpath_old;       /* its name, and when rotated */
+	unsigned long long lbytes;     /* written since emptied */
+	int lold;		       /* store.intent.old exists */
+	unsigned long long lold_upto;  /* ... holding records < this enq */
+	int lfd_old;		       /* ... whose lock we keep */
 };
 
 static void store_log(struct store *, int, const char *, ...)
@@ -594,7 +622,7 @@ sq_open(struct store *st, void **conn_r, char *err, size_t errlen)
 	}
 	if (sq_exec(c, "PRAGMA journal_mode=WAL", NULL, 0, sq_row_wal, &wal,
 		NULL, err, errlen) == -1 ||
-	    sq_exec(c, "PRAGMA synchronous=FULL", NULL, 0, NULL, NULL, NULL,
+	    sq_exec(c, "PRAGMA synchronous=NORMAL", NULL, 0, NULL, NULL, NULL,
 		err, errlen) == -1) {
 		sq_close(c);
 		return -1;
@@ -1102,7 +1130,7 @@ crc32c(const unsigned char *p, size_t n)
 
 /* ---- statistics and retry state (q_lock) ---- */
 
-enum store_stat { S_COMMIT, S_JOURNALED, S_DRAINED, S_TORN };
+enum store_stat { S_COMMIT, S_JOURNALED, S_DRAINED, S_TORN, S_REPLAYED };
 
 static void
 stat_add(struct store *st, enum store_stat which, unsigned long long n)
@@ -1121,6 +1149,9 @@ stat_add(struct store *st, enum store_stat which, unsigned long long n)
 		break;
 	case S_TORN:
 		st->stats.torn += n;
+		break;
+	case S_REPLAYED:
+		st->stats.replayed += n;
 		break;
 	}
 	pthread_mutex_unlock(&st->q_lock);
@@ -1862,6 +1893,167 @@ commit_records(struct store *st, struct store_record *const *recs, size_t n,
 	journal_append(st, recs, n, status);
 }
 
+/* ---- the intent log (see the top of this file) ---- */
+
+/* intent_open - create the intent log and lock it for this process; -1
+ * (no fast path) if another process holds it or it cannot be made */
+static int
+intent_open(struct store *st)
+{
+	int fd;
+
+	fd = open(st->lpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		O_NOFOLLOW,
+	    0600);
+	if (fd == -1) {
+		store_log(st, LOG_WARNING, "intent log %.200s: %s", st->lpath,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		store_log(st, LOG_WARNING,
+		    "intent log %.200s: in use by another process",
+		    st->lpath);
+		(void)close(fd);
+		return -1;
+	}
+	/* ours now; what a past run left in it was replayed already */
+	if (ftruncate(fd, 0) == -1) {
+		store_log(st, LOG_WARNING, "intent log %.200s: %s", st->lpath,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	st->lfd = fd;
+	st->lbytes = 0;
+	return 0;
+}
+
+/*
+ * intent_replay - what a previous run left in an intent log file: into
+ * the database, or the journal if it is down (db_lock held, no writer yet).
+ * The file is removed afterwards; records that found no place are counted
+ * and logged.  A file another live process holds is left alone.
+ */
+static void
+intent_replay(struct store *st, const char *path)
+{
+	const unsigned char *map = NULL, *pl;
+	struct store_record *recs[STORE_REPLAY_MAX];
+	int status[STORE_REPLAY_MAX];
+	size_t size = 0, off = 0, pllen, skipped, n = 0, i, total = 0, lost = 0;
+	struct stat sb;
+	int fd, more;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return; /* none: the usual case */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		(void)close(fd);
+		return;
+	}
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+		size = (size_t)sb.st_size;
+		map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			store_log(st, LOG_ERR, "intent log %.200s: mmap: %s",
+			    path, strerror(errno));
+			(void)close(fd);
+			return; /* kept for the next start */
+		}
+	}
+	if (st->replay == NULL)
+		st->replay =
+		    store_xcalloc(STORE_REPLAY_MAX, sizeof(*st->replay));
+	for (i = 0; i < STORE_REPLAY_MAX; i++)
+		recs[i] = &st->replay[i];
+	do {
+		more = map != NULL &&
+		    journal_next(map, size, &off, &pl, &pllen, &skipped);
+		if (more && journal_decode(pl, pllen, recs[n]) == 0)
+			n++;
+		if (n > 0 && (n == STORE_REPLAY_MAX || !more)) {
+			commit_records(st, recs, n, status);
+			for (i = 0; i < n; i++)
+				if (status[i] != 0)
+					lost++;
+			total += n;
+			n = 0;
+		}
+	} while (more);
+	if (map != NULL)
+		(void)munmap((void *)(uintptr_t)map, size);
+	(void)unlink(path);
+	(void)close(fd);
+	stat_add(st, S_REPLAYED, total);
+	if (total > 0)
+		store_log(st, lost > 0 ? LOG_ERR : LOG_NOTICE,
+		    "intent log %.200s: %zu records of the last run "
+		    "replayed, %zu could not be stored",
+		    path, total, lost);
+}
+
+/*
+ * intent_append - one record's frame to the intent log (q_lock held);
+ * 0, or -1 when the fast path is not available for it
+ */
+static int
+intent_append(struct store *st, const struct store_record *rec)
+{
+	unsigned char frame[JOURNAL_HDR + JOURNAL_REC_MAX];
+	size_t len;
+
+	if (st->lfd == -1 || st->need_retry)
+		return -1;
+	len = journal_frame(rec, frame);
+	if (write_all(st->lfd, frame, len) == -1) {
+		store_log(st, LOG_ERR, "intent log %.200s: %s", st->lpath,
+		    strerror(errno));
+		/* a torn frame is skipped on replay; the record waits */
+		return -1;
+	}
+	st->lbytes += len;
+	return 0;
+}
+
+/*
+ * intent_checkpoint - after a batch (q_lock held): drop what is committed.
+ * Everything dequeued is in the database or the journal, so an empty queue
+ * means an empty intent log; under steady load the log is rotated and the
+ * old part removed once the records it held are through.
+ */
+static void
+intent_checkpoint(struct store *st)
+{
+	int fd;
+
+	if (st->lold && st->deq >= st->lold_upto) {
+		(void)unlink(st->lpath_old);
+		(void)close(st->lfd_old);
+		st->lfd_old = -1;
+		st->lold = 0;
+	}
+	if (st->lfd == -1)
+		return;
+	if (st->qn == 0) {
+		if (st->lbytes > 0 && ftruncate(st->lfd, 0) == 0)
+			st->lbytes = 0;
+		return;
+	}
+	if (st->lold || st->lbytes < INTENT_ROTATE)
+		return;
+	if (rename(st->lpath, st->lpath_old) == -1) {
+		store_log(st, LOG_WARNING, "intent log %.200s: rename: %s",
+		    st->lpath, strerror(errno));
+		return;
+	}
+	fd = st->lfd;
+	st->lold = 1;
+	st->lold_upto = st->enq;
+	if (intent_open(st) == -1)
+		st->lfd = -1; /* no fast path from now on; said in the log */
+	st->lfd_old = fd; /* locked until the file is gone */
+}
+
 /* ---- the writer thread ---- */
 
 static void *
@@ -1870,7 +2062,7 @@ store_writer(void *arg)
 	struct store *st = arg;
 	struct store_qent *e;
 	long long deadline;
-	size_t n, i;
+	size_t n, i, lost = 0;
 	int drain;
 
 	pthread_mutex_lock(&st->q_lock);
@@ -1911,13 +2103,26 @@ store_writer(void *arg)
 				if (e->w != NULL) {
 					e->w->status = st->bstatus[i];
 					e->w->done = 1;
-				}
+					pthread_cond_signal(&e->w->cond);
+				} else if (st->bstatus[i] != 0)
+					lost++; /* its caller was told 0 */
 				e->w = NULL;
 			}
 			st->qhead = (unsigned)((st->qhead + n) % st->qmax);
 			st->qn -= (unsigned)n;
 			st->deq += n;
-			pthread_cond_broadcast(&st->done);
+			st->stats.lost += lost;
+			intent_checkpoint(st);
+			if (lost > 0) {
+				pthread_mutex_unlock(&st->q_lock);
+				store_log(st, LOG_ERR,
+				    "%zu records not stored: database and "
+				    "journal refused them",
+				    lost);
+				pthread_mutex_lock(&st->q_lock);
+				lost = 0;
+			}
+			pthread_cond_broadcast(&st->done); /* store_flush() */
 			pthread_cond_broadcast(&st->space);
 		}
 
@@ -2066,11 +2271,18 @@ store_free(struct store *st)
 		st->be->close(st->conn);
 	if (st->jfd != -1)
 		(void)close(st->jfd);
+	if (st->lfd != -1)
+		(void)close(st->lfd);
+	if (st->lfd_old != -1)
+		(void)close(st->lfd_old);
+	free(st->lpath);
+	free(st->lpath_old);
 	pthread_mutex_destroy(&st->db_lock);
 	pthread_mutex_destroy(&st->q_lock);
 	pthread_cond_destroy(&st->work);
 	pthread_cond_destroy(&st->space);
 	pthread_cond_destroy(&st->done);
+	(void)pthread_condattr_destroy(&st->cattr);
 	free(st->target);
 	free(st->spool_dir);
 	free(st->jpath);
@@ -2104,6 +2316,7 @@ store_open(const char *uri, const struct store_opts *opts, struct store **st_r,
 		opts = &none;
 	st = store_xcalloc(1, sizeof(*st));
 	st->jfd = -1;
+	st->lfd = st->lfd_old = -1;
 	st->o = *opts;
 	if (strncmp(uri, "sqlite:", 7) == 0) {
 		st->be = &store_sqlite;
@@ -2155,7 +2368,7 @@ store_open(const char *uri, const struct store_opts *opts, struct store **st_r,
 	pthread_cond_init(&st->work, &ca);
 	pthread_cond_init(&st->space, &ca);
 	pthread_cond_init(&st->done, &ca);
-	pthread_condattr_destroy(&ca);
+	st->cattr = ca; /* store_put()'s waiters; destroyed in store_close() */
 
 	if (st->o.spool_dir != NULL && st->o.spool_dir[0] != '\0') {
 		st->spool_dir = store_xstrdup(st->o.spool_dir);
@@ -2166,6 +2379,13 @@ store_open(const char *uri, const struct store_opts *opts, struct store **st_r,
 		}
 		if (journal_open(st, err, errlen) == -1)
 			goto fail;
+		if (asprintf(&st->lpath, "%s/%s", st->spool_dir,
+			INTENT_NAME) == -1 ||
+		    asprintf(&st->lpath_old, "%s/%s", st->spool_dir,
+			INTENT_OLD) == -1) {
+			(void)snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
 	st->o.spool_dir = NULL;
 
@@ -2184,6 +2404,13 @@ store_open(const char *uri, const struct store_opts *opts, struct store **st_r,
 	} else
 		state_sync(st, journal_size(st), 0);
 
+	if (st->lpath != NULL) {
+		/* a previous run's records first: older part, then newer */
+		intent_replay(st, st->lpath_old);
+		intent_replay(st, st->lpath);
+		if (st->o.writer)
+			(void)intent_open(st);
+	}
 	if (st->o.writer) {
 		st->qmax = st->o.queue_max;
 		st->q = store_xcalloc(st->qmax, sizeof(*st->q));
@@ -2238,7 +2465,7 @@ put_result(struct store *st, int status)
 int
 store_put(struct store *st, const struct store_record *rec)
 {
-	struct store_waiter w = {0, 0};
+	struct store_waiter w;
 	struct store_record *r;
 	struct store_qent *e;
 	long long deadline;
@@ -2276,6 +2503,23 @@ store_put(struct store *st, const struct store_record *rec)
 		return put_result(st, ESHUTDOWN);
 	}
 	idx = (st->qhead + st->qn) % st->qmax;
+	if (intent_append(st, rec) == 0) {
+		/* the fast path: in the kernel now, committed later */
+		e = &st->q[idx];
+		rec_fill(&e->rec, rec);
+		e->w = NULL;
+		if (st->qn++ == 0 || st->qn >= st->o.batch_max / 2)
+			pthread_cond_signal(&st->work);
+		st->enq++;
+		pthread_mutex_unlock(&st->q_lock);
+		return put_result(st, 0);
+	}
+	if (pthread_cond_init(&w.cond, &st->cattr) != 0) {
+		pthread_mutex_unlock(&st->q_lock);
+		return put_result(st, EAGAIN);
+	}
+	w.done = 0;
+	w.status = 0;
 	e = &st->q[idx];
 	rec_fill(&e->rec, rec);
 	e->w = &w;
@@ -2283,15 +2527,15 @@ store_put(struct store *st, const struct store_record *rec)
 	st->enq++;
 	pthread_cond_signal(&st->work);
 	while (!w.done)
-		if (timed_wait(&st->done, &st->q_lock, deadline) == ETIMEDOUT &&
+		if (timed_wait(&w.cond, &st->q_lock, deadline) == ETIMEDOUT &&
 		    !w.done) {
 			/* still queued: it is written later, unseen */
 			st->q[idx].w = NULL;
-			pthread_mutex_unlock(&st->q_lock);
-			return put_result(st, ETIMEDOUT);
+			break;
 		}
-	status = w.status;
+	status = w.done ? w.status : ETIMEDOUT;
 	pthread_mutex_unlock(&st->q_lock);
+	pthread_cond_destroy(&w.cond);
 	return put_result(st, status);
 }
 
@@ -2342,6 +2586,11 @@ store_close(struct store **stp)
 		pthread_cond_broadcast(&st->space);
 		pthread_mutex_unlock(&st->q_lock);
 		(void)pthread_join(st->thread, NULL);
+		/* the queue is through: the intent log holds nothing */
+		if (st->lfd != -1)
+			(void)unlink(st->lpath);
+		if (st->lold)
+			(void)unlink(st->lpath_old);
 	}
 	pthread_mutex_lock(&st->db_lock);
 	if (st->conn != NULL && journal_size(st) > 0)

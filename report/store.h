@@ -173,6 +173,9 @@ struct store_stats {
 	unsigned long long journaled;	  /* records appended to the journal */
 	unsigned long long drained;	  /* journal records replayed */
 	unsigned long long torn;	  /* journal bytes skipped as damaged */
+	unsigned long long replayed;	  /* intent log records of a past run */
+	unsigned long long lost;	  /* acknowledged, then refused by
+					     database and journal alike */
 	unsigned long long journal_bytes; /* the journal's size now */
 	int db_up;			  /* the database is connected */
 };
