@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <zlib.h>
 
@@ -28,10 +30,6 @@
 #define NS_DMARC2	"urn:ietf:params:xml:ns:dmarc-2.0"
 #define MIME_PARTS_MAX	64 /* MIME headers looked at in one message */
 #define ZIP_ENTRIES_MAX 16 /* zip members looked at */
-
-struct ingest_db {
-	sqlite3 *db;
-};
 
 #define ERR(...) (void)snprintf(err, errlen, __VA_ARGS__)
 
@@ -771,7 +769,14 @@ ingest_report_free(struct ingest_report **rep)
 
 /* ---- storage ---- */
 
-static const char schema_sql[] =
+/*
+ * One set of statements serves both backends: parameters are written $N
+ * and always bound (SQLite reads "$1" as a named parameter whose index is
+ * its order of first appearance, so they are numbered in that order).
+ * Only the table definitions and BEGIN differ.  ON CONFLICT DO NOTHING
+ * and RETURNING need SQLite 3.35 (PostgreSQL 9.5).
+ */
+static const char sq_schema[] =
     "CREATE TABLE IF NOT EXISTS ingest_reports ("
     " id INTEGER PRIMARY KEY, reporter TEXT NOT NULL,"
     " report_id TEXT NOT NULL, org_name TEXT NOT NULL, email TEXT NOT NULL,"
@@ -790,51 +795,332 @@ static const char schema_sql[] =
     "CREATE INDEX IF NOT EXISTS ingest_reports_begin"
     " ON ingest_reports(domain, begin_ts);";
 
-/* ingest_db_open - the HistoryDB's SQLite file, with our tables */
+/*
+ * The same tables, one statement at a time: CREATE INDEX IF NOT EXISTS
+ * locks its table before it looks for the index, so a transaction holding
+ * both tables' locks could deadlock with another run that is storing a
+ * report.  The advisory lock makes concurrent first runs wait for the one
+ * that creates the tables.
+ */
+static const char *const pg_schema[] =
+    {"SELECT pg_advisory_lock(hashtext('dmarc-milter ingest schema'))",
+	"CREATE TABLE IF NOT EXISTS ingest_reports ("
+	" id BIGSERIAL PRIMARY KEY, reporter TEXT NOT NULL,"
+	" report_id TEXT NOT NULL, org_name TEXT NOT NULL, email TEXT NOT NULL,"
+	" begin_ts BIGINT NOT NULL, end_ts BIGINT NOT NULL,"
+	" domain TEXT NOT NULL, p TEXT, sp TEXT, np TEXT, adkim TEXT,"
+	" aspf TEXT, version INTEGER NOT NULL, ingested BIGINT NOT NULL,"
+	" UNIQUE (reporter, report_id))",
+	"CREATE TABLE IF NOT EXISTS ingest_rows ("
+	" report BIGINT NOT NULL REFERENCES ingest_reports(id)"
+	"  ON DELETE CASCADE,"
+	" source_ip TEXT NOT NULL, count BIGINT NOT NULL, disposition TEXT,"
+	" dkim_eval TEXT, spf_eval TEXT, header_from TEXT NOT NULL,"
+	" envelope_from TEXT, dkim_domain TEXT, dkim_selector TEXT,"
+	" dkim_result TEXT, spf_domain TEXT, spf_result TEXT)",
+	"CREATE INDEX IF NOT EXISTS ingest_rows_report ON ingest_rows(report)",
+	"CREATE INDEX IF NOT EXISTS ingest_reports_begin"
+	" ON ingest_reports(domain, begin_ts)",
+	"SELECT pg_advisory_unlock(hashtext('dmarc-milter ingest schema'))",
+	NULL};
+
+static const char sql_ins_rep[] =
+    "INSERT INTO ingest_reports (reporter, report_id, org_name, email,"
+    " begin_ts, end_ts, domain, p, sp, np, adkim, aspf, version, ingested)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)"
+    " ON CONFLICT (reporter, report_id) DO NOTHING RETURNING id";
+static const char sql_ins_row[] =
+    "INSERT INTO ingest_rows (report, source_ip, count, disposition,"
+    " dkim_eval, spf_eval, header_from, envelope_from, dkim_domain,"
+    " dkim_selector, dkim_result, spf_domain, spf_result)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)";
+/* rows of one report come together; their order within it is not kept */
+static const char sql_select[] =
+    "SELECT r.org_name, r.email, r.report_id, r.begin_ts, r.end_ts,"
+    " r.domain, r.p, r.sp, r.np, r.adkim, r.aspf, r.version,"
+    " w.source_ip, w.count, w.disposition, w.dkim_eval, w.spf_eval,"
+    " w.header_from, w.envelope_from, w.dkim_domain, w.dkim_selector,"
+    " w.dkim_result, w.spf_domain, w.spf_result"
+    " FROM ingest_reports r JOIN ingest_rows w ON w.report = r.id"
+    " WHERE ($1 IS NULL OR r.domain = $1) AND r.begin_ts >= $2"
+    " ORDER BY r.begin_ts, r.id";
+
+#define DB_PARAMS_MAX 16 /* parameters of one statement */
+#define DB_COLS_MAX   24 /* columns of one result row */
+#define PG_TEXTOID    25 /* pg_type.h */
+#define PG_INT8OID    20
+
+enum db_vtype { V_NULL, V_TEXT, V_INT };
+
+struct db_val {
+	enum db_vtype type;
+	const char *s;
+	long long n;
+};
+
+/* a result row: col[i] is never NULL (SQL NULL reads as "") */
+typedef int db_row_fn(const char *const *col, int ncol, void *arg);
+
+struct ingest_db {
+	sqlite3 *sq; /* one of the two */
+	PGconn *pg;
+	char err[256];
+};
+
+#define DBERR(db, ...) (void)snprintf((db)->err, sizeof((db)->err), __VA_ARGS__)
+
+/* chomp - libpq's messages: the first line ("ERROR:  ..."), no DETAIL */
+static void
+chomp(char *s)
+{
+	s[strcspn(s, "\r\n")] = '\0';
+}
+
+static void
+pg_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg; /* "relation ... already exists, skipping" */
+}
+
+/* db_simple - a statement without parameters or rows (or several) */
+static int
+db_simple(struct ingest_db *db, const char *sql)
+{
+	PGresult *res;
+	char *emsg = NULL;
+	int ok;
+
+	if (db->sq != NULL) {
+		if (sqlite3_exec(db->sq, sql, NULL, NULL, &emsg) == SQLITE_OK)
+			return 0;
+		DBERR(db, "sqlite: %s",
+		    emsg != NULL ? emsg : sqlite3_errmsg(db->sq));
+		sqlite3_free(emsg);
+		return -1;
+	}
+	res = PQexec(db->pg, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok) {
+		DBERR(db, "postgresql: %s",
+		    res != NULL ? PQresultErrorMessage(res)
+				: PQerrorMessage(db->pg));
+		chomp(db->err);
+	}
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* sq_run - db_run on SQLite */
+static int
+sq_run(struct ingest_db *db, const char *sql, const struct db_val *v, int nv,
+    db_row_fn *fn, void *arg)
+{
+	const char *col[DB_COLS_MAX];
+	sqlite3_stmt *s = NULL;
+	int i, n, sr, rc = 0;
+
+	if (sqlite3_prepare_v2(db->sq, sql, -1, &s, NULL) != SQLITE_OK) {
+		DBERR(db, "sqlite: %s", sqlite3_errmsg(db->sq));
+		return -1;
+	}
+	for (i = 0; i < nv; i++) {
+		if (v[i].type == V_TEXT)
+			sr = sqlite3_bind_text(s, i + 1, v[i].s, -1,
+			    SQLITE_STATIC);
+		else if (v[i].type == V_INT)
+			sr = sqlite3_bind_int64(s, i + 1, v[i].n);
+		else
+			sr = sqlite3_bind_null(s, i + 1);
+		if (sr != SQLITE_OK) {
+			DBERR(db, "sqlite: %s", sqlite3_errmsg(db->sq));
+			sqlite3_finalize(s);
+			return -1;
+		}
+	}
+	n = sqlite3_column_count(s);
+	if (n > DB_COLS_MAX)
+		n = DB_COLS_MAX;
+	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+		for (i = 0; i < n; i++) {
+			const unsigned char *t = sqlite3_column_text(s, i);
+
+			col[i] = t != NULL ? (const char *)t : "";
+		}
+		if (fn != NULL && (rc = fn(col, n, arg)) != 0)
+			break;
+	}
+	if (rc == 0 && sr != SQLITE_DONE) {
+		DBERR(db, "sqlite: %s", sqlite3_errmsg(db->sq));
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* pg_run - db_run on PostgreSQL: rows streamed one at a time */
+static int
+pg_run(struct ingest_db *db, const char *sql, const struct db_val *v, int nv,
+    db_row_fn *fn, void *arg)
+{
+	const char *val[DB_PARAMS_MAX], *col[DB_COLS_MAX];
+	char num[DB_PARAMS_MAX][24];
+	Oid types[DB_PARAMS_MAX];
+	PGresult *res;
+	int i, n, rc = 0, failed = 0;
+
+	for (i = 0; i < nv; i++) {
+		types[i] = v[i].type == V_INT ? PG_INT8OID : PG_TEXTOID;
+		if (v[i].type == V_TEXT)
+			val[i] = v[i].s;
+		else if (v[i].type == V_INT) {
+			(void)snprintf(num[i], sizeof(num[i]), "%lld", v[i].n);
+			val[i] = num[i];
+		} else
+			val[i] = NULL;
+	}
+	if (!PQsendQueryParams(db->pg, sql, nv, types, val, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(db->pg)) {
+		DBERR(db, "postgresql: %s", PQerrorMessage(db->pg));
+		chomp(db->err);
+		/* a query may be under way: read it to the end */
+		while ((res = PQgetResult(db->pg)) != NULL)
+			PQclear(res);
+		return -1;
+	}
+	/* every result is read, even after fn stopped or an error */
+	while ((res = PQgetResult(db->pg)) != NULL) {
+		switch (PQresultStatus(res)) {
+		case PGRES_SINGLE_TUPLE:
+			if (rc != 0 || failed || fn == NULL)
+				break;
+			n = PQnfields(res);
+			if (n > DB_COLS_MAX)
+				n = DB_COLS_MAX;
+			for (i = 0; i < n; i++)
+				col[i] = PQgetvalue(res, 0, i);
+			rc = fn(col, n, arg);
+			break;
+		case PGRES_TUPLES_OK:
+		case PGRES_COMMAND_OK:
+			break;
+		default:
+			if (!failed) {
+				DBERR(db, "postgresql: %s",
+				    PQresultErrorMessage(res));
+				chomp(db->err);
+			}
+			failed = 1;
+		}
+		PQclear(res);
+	}
+	return failed ? -1 : rc;
+}
+
+/*
+ * db_run - one statement with nv bound parameters; fn (may be NULL) sees
+ * each row.  0, -1 with db->err, or fn's non-zero value.
+ */
+static int
+db_run(struct ingest_db *db, const char *sql, const struct db_val *v, int nv,
+    db_row_fn *fn, void *arg)
+{
+	if (nv > DB_PARAMS_MAX) {
+		DBERR(db, "too many parameters");
+		return -1;
+	}
+	db->err[0] = '\0';
+	if (db->sq != NULL)
+		return sq_run(db, sql, v, nv, fn, arg);
+	return pg_run(db, sql, v, nv, fn, arg);
+}
+
+/* pg_connect - libpq; our timeout is a default the URI may override */
+static int
+pg_connect(struct ingest_db *db, const char *uri)
+{
+	/* later keywords win: dbname (the URI, expanded) is last */
+	static const char *const kw[] = {"connect_timeout", "application_name",
+	    "dbname", NULL};
+	const char *val[] = {"5", "dmarcctl", uri, NULL};
+
+	if ((db->pg = PQconnectdbParams(kw, val, 1)) == NULL) {
+		DBERR(db, "postgresql: out of memory");
+		return -1;
+	}
+	if (PQstatus(db->pg) != CONNECTION_OK ||
+	    PQsetClientEncoding(db->pg, "UTF8") != 0) {
+		DBERR(db, "postgresql: %s", PQerrorMessage(db->pg));
+		chomp(db->err);
+		return -1;
+	}
+	(void)PQsetNoticeProcessor(db->pg, pg_quiet, NULL);
+	return 0;
+}
+
+/* sq_connect - the SQLite file, created when missing */
+static int
+sq_connect(struct ingest_db *db, const char *path)
+{
+	if (sqlite3_open_v2(path, &db->sq,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		NULL) != SQLITE_OK) {
+		DBERR(db, "sqlite: %s: %s", path,
+		    db->sq != NULL ? sqlite3_errmsg(db->sq) : "out of memory");
+		return -1;
+	}
+	(void)sqlite3_busy_timeout(db->sq, 5000);
+	return db_simple(db, "PRAGMA foreign_keys = ON;");
+}
+
+/* pg_create - our tables, each statement in its own transaction */
+static int
+pg_create(struct ingest_db *db)
+{
+	size_t i;
+
+	for (i = 0; pg_schema[i] != NULL; i++)
+		if (db_simple(db, pg_schema[i]) == -1)
+			return -1; /* closing the session drops the lock */
+	return 0;
+}
+
+/*
+ * ingest_db_open - the HistoryDB, with our tables.  The URI rules are the
+ * store's (store.h): "sqlite:PATH", or "postgresql://..." / "postgres://"
+ * handed whole to libpq.
+ */
 int
 ingest_db_open(const char *uri, struct ingest_db **db_r, char *err,
     size_t errlen)
 {
 	struct ingest_db *db;
-	char *emsg = NULL;
+	int r;
 
 	*db_r = NULL;
-	if (strncmp(uri, "postgres://", 11) == 0 ||
-	    strncmp(uri, "postgresql://", 13) == 0) {
-		ERR("ingest: PostgreSQL is not supported yet (use "
-		    "sqlite:PATH)");
-		return -1;
-	}
-	if (strncmp(uri, "sqlite:", 7) != 0 || uri[7] == '\0') {
-		ERR("\"%.64s\": not sqlite:PATH", uri);
-		return -1;
-	}
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
 		ERR("out of memory");
 		return -1;
 	}
-	if (sqlite3_open_v2(uri + 7, &db->db,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-		NULL) != SQLITE_OK) {
-		ERR("sqlite: %s: %s", uri + 7,
-		    db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
-		goto fail;
+	if (strncmp(uri, "sqlite:", 7) == 0 && uri[7] != '\0')
+		r = sq_connect(db, uri + 7) == -1 ||
+		    db_simple(db, sq_schema) == -1;
+	else if (strncmp(uri, "postgresql://", 13) == 0 ||
+	    strncmp(uri, "postgres://", 11) == 0)
+		r = pg_connect(db, uri) == -1 || pg_create(db) == -1;
+	else {
+		ERR("\"%.64s\": not sqlite:PATH or postgresql://...", uri);
+		ingest_db_close(&db);
+		return -1;
 	}
-	(void)sqlite3_busy_timeout(db->db, 5000);
-	if (sqlite3_exec(db->db, "PRAGMA foreign_keys = ON;", NULL, NULL,
-		NULL) != SQLITE_OK ||
-	    sqlite3_exec(db->db, schema_sql, NULL, NULL, &emsg) != SQLITE_OK) {
-		ERR("sqlite: %s: %s", uri + 7,
-		    emsg != NULL ? emsg : sqlite3_errmsg(db->db));
-		sqlite3_free(emsg);
-		goto fail;
+	if (r) {
+		ERR("%s", db->err);
+		ingest_db_close(&db);
+		return -1;
 	}
 	*db_r = db;
 	return 0;
-fail:
-	sqlite3_close(db->db);
-	free(db);
-	return -1;
 }
 
 void
@@ -842,107 +1128,182 @@ ingest_db_close(struct ingest_db **db)
 {
 	if (db == NULL || *db == NULL)
 		return;
-	sqlite3_close((*db)->db);
+	sqlite3_close((*db)->sq);
+	PQfinish((*db)->pg);
 	free(*db);
 	*db = NULL;
 }
 
-static int
-bind_text(sqlite3_stmt *s, int i, const char *v)
+const char *
+ingest_db_error(const struct ingest_db *db)
 {
-	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	return db != NULL && db->err[0] != '\0' ? db->err : "database error";
 }
 
-/* ingest_db_put - one report and its rows, in one transaction */
+/* got_id - the id RETURNING gives: no row means the report was known */
+static int
+got_id(const char *const *col, int ncol, void *arg)
+{
+	long long *id = arg;
+	const char *errstr = NULL;
+
+	if (ncol < 1)
+		return -1;
+	*id = strtonum(col[0], 1, LLONG_MAX, &errstr);
+	return errstr != NULL ? -1 : 0;
+}
+
+static struct db_val
+vt(const char *s)
+{
+	struct db_val v = {V_TEXT, s, 0};
+
+	return v;
+}
+
+static struct db_val
+vi(long long n)
+{
+	struct db_val v = {V_INT, NULL, n};
+
+	return v;
+}
+
+/*
+ * ingest_db_put - one report and its rows in one transaction.  The
+ * UNIQUE (reporter, report_id) constraint and ON CONFLICT DO NOTHING make
+ * a second copy a no-op, also when two runs store it at the same time.
+ */
 int
 ingest_db_put(struct ingest_db *db, const struct ingest_report *rep)
 {
-	static const char ins_rep[] =
-	    "INSERT OR IGNORE INTO ingest_reports (reporter, report_id,"
-	    " org_name, email, begin_ts, end_ts, domain, p, sp, np, adkim,"
-	    " aspf, version, ingested)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-	static const char ins_row[] =
-	    "INSERT INTO ingest_rows (report, source_ip, count, disposition,"
-	    " dkim_eval, spf_eval, header_from, envelope_from, dkim_domain,"
-	    " dkim_selector, dkim_result, spf_domain, spf_result)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
-	sqlite3_stmt *s = NULL;
+	struct db_val v[14];
 	char reporter[256];
-	sqlite3_int64 id;
+	long long id = 0;
 	size_t i;
-	int rc = -1;
+	int r, rc = -1;
 
 	(void)strlcpy(reporter,
 	    rep->email[0] != '\0' ? rep->email : rep->org_name,
 	    sizeof(reporter));
 	lower_word(reporter);
-	if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	if (db_simple(db, db->sq != NULL ? "BEGIN IMMEDIATE" : "BEGIN") == -1)
 		return -1;
-	if (sqlite3_prepare_v2(db->db, ins_rep, -1, &s, NULL) != SQLITE_OK)
+	v[0] = vt(reporter);
+	v[1] = vt(rep->report_id);
+	v[2] = vt(rep->org_name);
+	v[3] = vt(rep->email);
+	v[4] = vi(rep->begin);
+	v[5] = vi(rep->end);
+	v[6] = vt(rep->domain);
+	v[7] = vt(rep->p);
+	v[8] = vt(rep->sp);
+	v[9] = vt(rep->np);
+	v[10] = vt(rep->adkim);
+	v[11] = vt(rep->aspf);
+	v[12] = vi(rep->version);
+	v[13] = vi((long long)time(NULL));
+	if ((r = db_run(db, sql_ins_rep, v, 14, got_id, &id)) != 0) {
+		if (r != -1 || db->err[0] == '\0')
+			DBERR(db, "bad id returned");
 		goto out;
-	bind_text(s, 1, reporter);
-	bind_text(s, 2, rep->report_id);
-	bind_text(s, 3, rep->org_name);
-	bind_text(s, 4, rep->email);
-	sqlite3_bind_int64(s, 5, rep->begin);
-	sqlite3_bind_int64(s, 6, rep->end);
-	bind_text(s, 7, rep->domain);
-	bind_text(s, 8, rep->p);
-	bind_text(s, 9, rep->sp);
-	bind_text(s, 10, rep->np);
-	bind_text(s, 11, rep->adkim);
-	bind_text(s, 12, rep->aspf);
-	sqlite3_bind_int(s, 13, rep->version);
-	sqlite3_bind_int64(s, 14, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		goto out;
-	if (sqlite3_changes(db->db) == 0) {
+	}
+	if (id == 0) {
 		rc = 1; /* the same reporter sent this report_id before */
 		goto out;
 	}
-	id = sqlite3_last_insert_rowid(db->db);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (sqlite3_prepare_v2(db->db, ins_row, -1, &s, NULL) != SQLITE_OK)
-		goto out;
 	for (i = 0; i < rep->nrows; i++) {
-		const struct ingest_row *r = &rep->rows[i];
+		const struct ingest_row *w = &rep->rows[i];
 
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, id);
-		bind_text(s, 2, r->source_ip);
-		sqlite3_bind_int64(s, 3, r->count);
-		bind_text(s, 4, r->disposition);
-		bind_text(s, 5, r->dkim_eval);
-		bind_text(s, 6, r->spf_eval);
-		bind_text(s, 7, r->header_from);
-		bind_text(s, 8, r->envelope_from);
-		bind_text(s, 9, r->dkim_domain);
-		bind_text(s, 10, r->dkim_selector);
-		bind_text(s, 11, r->dkim_result);
-		bind_text(s, 12, r->spf_domain);
-		bind_text(s, 13, r->spf_result);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		v[0] = vi(id);
+		v[1] = vt(w->source_ip);
+		v[2] = vi(w->count);
+		v[3] = vt(w->disposition);
+		v[4] = vt(w->dkim_eval);
+		v[5] = vt(w->spf_eval);
+		v[6] = vt(w->header_from);
+		v[7] = vt(w->envelope_from);
+		v[8] = vt(w->dkim_domain);
+		v[9] = vt(w->dkim_selector);
+		v[10] = vt(w->dkim_result);
+		v[11] = vt(w->spf_domain);
+		v[12] = vt(w->spf_result);
+		if (db_run(db, sql_ins_row, v, 13, NULL, NULL) != 0)
 			goto out;
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(s);
-	if (sqlite3_exec(db->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
-		NULL) != SQLITE_OK)
-		rc = -1;
+	if (rc == 0) {
+		if (db_simple(db, "COMMIT") == -1)
+			rc = -1;
+	} else {
+		char keep[sizeof(db->err)];
+
+		/* the first error is the one worth telling */
+		(void)strlcpy(keep, db->err, sizeof(keep));
+		if (db_simple(db, "ROLLBACK") == -1 && rc == 1)
+			rc = -1;
+		if (keep[0] != '\0')
+			(void)strlcpy(db->err, keep, sizeof(db->err));
+	}
 	return rc;
 }
 
-/* col - a text column copied into a fixed field (truncated if longer) */
-static void
-col(sqlite3_stmt *s, int i, char *buf, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
+/* a column copied into a fixed field (truncated if longer) */
+#define COL(i, field) (void)strlcpy((field), col[(i)], sizeof(field))
 
-	(void)strlcpy(buf, t != NULL ? (const char *)t : "", size);
+static long long
+col_int(const char *s)
+{
+	const char *errstr = NULL;
+	long long n = strtonum(s, LLONG_MIN, LLONG_MAX, &errstr);
+
+	return errstr != NULL ? 0 : n;
+}
+
+struct foreach_arg {
+	int (*fn)(const struct ingest_report *, const struct ingest_row *,
+	    void *);
+	void *arg;
+};
+
+/* foreach_row - one result row back to a report and a row */
+static int
+foreach_row(const char *const *col, int ncol, void *arg)
+{
+	struct foreach_arg *fa = arg;
+	struct ingest_report rep;
+	struct ingest_row row;
+
+	if (ncol < 24)
+		return -1;
+	memset(&rep, 0, sizeof(rep));
+	memset(&row, 0, sizeof(row));
+	COL(0, rep.org_name);
+	COL(1, rep.email);
+	COL(2, rep.report_id);
+	rep.begin = col_int(col[3]);
+	rep.end = col_int(col[4]);
+	COL(5, rep.domain);
+	COL(6, rep.p);
+	COL(7, rep.sp);
+	COL(8, rep.np);
+	COL(9, rep.adkim);
+	COL(10, rep.aspf);
+	rep.version = (int)col_int(col[11]);
+	COL(12, row.source_ip);
+	row.count = col_int(col[13]);
+	COL(14, row.disposition);
+	COL(15, row.dkim_eval);
+	COL(16, row.spf_eval);
+	COL(17, row.header_from);
+	COL(18, row.envelope_from);
+	COL(19, row.dkim_domain);
+	COL(20, row.dkim_selector);
+	COL(21, row.dkim_result);
+	COL(22, row.spf_domain);
+	COL(23, row.spf_result);
+	return fa->fn(&rep, &row, fa->arg);
 }
 
 /* ingest_db_foreach - every stored row of the matching reports */
@@ -951,57 +1312,12 @@ ingest_db_foreach(struct ingest_db *db, const char *domain, long long since,
     int (*fn)(const struct ingest_report *, const struct ingest_row *, void *),
     void *arg)
 {
-	static const char q[] =
-	    "SELECT r.org_name, r.email, r.report_id, r.begin_ts, r.end_ts,"
-	    " r.domain, r.p, r.sp, r.np, r.adkim, r.aspf, r.version,"
-	    " w.source_ip, w.count, w.disposition, w.dkim_eval, w.spf_eval,"
-	    " w.header_from, w.envelope_from, w.dkim_domain, w.dkim_selector,"
-	    " w.dkim_result, w.spf_domain, w.spf_result"
-	    " FROM ingest_reports r JOIN ingest_rows w ON w.report = r.id"
-	    " WHERE (?1 IS NULL OR r.domain = ?1) AND r.begin_ts >= ?2"
-	    " ORDER BY r.begin_ts, r.id, w.rowid";
-	struct ingest_report rep;
-	struct ingest_row row;
-	sqlite3_stmt *s = NULL;
-	int rc = 0, sr;
+	struct foreach_arg fa = {fn, arg};
+	struct db_val v[2];
 
-	if (sqlite3_prepare_v2(db->db, q, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (domain != NULL)
-		bind_text(s, 1, domain);
-	sqlite3_bind_int64(s, 2, since);
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&rep, 0, sizeof(rep));
-		memset(&row, 0, sizeof(row));
-		col(s, 0, rep.org_name, sizeof(rep.org_name));
-		col(s, 1, rep.email, sizeof(rep.email));
-		col(s, 2, rep.report_id, sizeof(rep.report_id));
-		rep.begin = sqlite3_column_int64(s, 3);
-		rep.end = sqlite3_column_int64(s, 4);
-		col(s, 5, rep.domain, sizeof(rep.domain));
-		col(s, 6, rep.p, sizeof(rep.p));
-		col(s, 7, rep.sp, sizeof(rep.sp));
-		col(s, 8, rep.np, sizeof(rep.np));
-		col(s, 9, rep.adkim, sizeof(rep.adkim));
-		col(s, 10, rep.aspf, sizeof(rep.aspf));
-		rep.version = sqlite3_column_int(s, 11);
-		col(s, 12, row.source_ip, sizeof(row.source_ip));
-		row.count = sqlite3_column_int64(s, 13);
-		col(s, 14, row.disposition, sizeof(row.disposition));
-		col(s, 15, row.dkim_eval, sizeof(row.dkim_eval));
-		col(s, 16, row.spf_eval, sizeof(row.spf_eval));
-		col(s, 17, row.header_from, sizeof(row.header_from));
-		col(s, 18, row.envelope_from, sizeof(row.envelope_from));
-		col(s, 19, row.dkim_domain, sizeof(row.dkim_domain));
-		col(s, 20, row.dkim_selector, sizeof(row.dkim_selector));
-		col(s, 21, row.dkim_result, sizeof(row.dkim_result));
-		col(s, 22, row.spf_domain, sizeof(row.spf_domain));
-		col(s, 23, row.spf_result, sizeof(row.spf_result));
-		if ((rc = fn(&rep, &row, arg)) != 0)
-			break;
-	}
-	if (rc == 0 && sr != SQLITE_DONE)
-		rc = -1;
-	sqlite3_finalize(s);
-	return rc;
+	v[0] = vt(domain);
+	if (domain == NULL)
+		v[0].type = V_NULL;
+	v[1] = vi(since);
+	return db_run(db, sql_select, v, 2, foreach_row, &fa);
 }

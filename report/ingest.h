@@ -17,16 +17,22 @@
  *   Both namespaces are accepted: none (RFC 7489) and
  *   urn:ietf:params:xml:ns:dmarc-2.0 (RFC 9990).
  *
- * ingest_db_open(uri, db_r, err, errlen): the HistoryDB URI; only
- *   "sqlite:PATH" is supported (PostgreSQL: -1, "not supported yet").
- *   Creates the tables ingest_reports and ingest_rows when missing.
+ * ingest_db_open(uri, db_r, err, errlen): the HistoryDB URI, as the
+ *   outcome store reads it (store.h): "sqlite:PATH", or
+ *   "postgresql://..." / "postgres://..." for libpq (connect_timeout 5
+ *   unless the URI sets one).  Creates the tables ingest_reports and
+ *   ingest_rows when missing (the same columns on both backends).
  * ingest_db_put(db, rep): 0 stored, 1 already there (same reporter and
  *   report_id: nothing written), -1 error.  The reporter is the report's
- *   email in lower case, else its org_name.
+ *   email in lower case, else its org_name.  One transaction per report;
+ *   a UNIQUE (reporter, report_id) constraint keeps a report stored once
+ *   even when two runs store it at the same time.
  * ingest_db_foreach(db, domain, since, fn, arg): calls fn for every row
  *   of every report whose policy domain is domain (NULL: any) and whose
- *   date range begins at or after since, ordered by begin.  fn's non-zero
- *   value stops the walk and is returned; else 0, or -1 on error.
+ *   date range begins at or after since, ordered by begin; the rows of
+ *   one report come together, in no set order.  fn's non-zero value
+ *   stops the walk and is returned; else 0, or -1 on error.
+ * ingest_db_error(db): why the last call on db failed (never NULL).
  * ingest_db_close(&db): accepts NULL and clears the pointer.
  *
  * Not thread-safe per db handle; the parse and decode functions are.
@@ -92,5 +98,6 @@ int ingest_db_foreach(struct ingest_db *db, const char *domain, long long since,
     int (*fn)(const struct ingest_report *, const struct ingest_row *, void *),
     void *arg);
 void ingest_db_close(struct ingest_db **db);
+const char *ingest_db_error(const struct ingest_db *db);
 
 #endif

@@ -95,7 +95,7 @@ ingest_one(struct ingest_db *db, const char *name, int fd)
 	}
 	r = ingest_db_put(db, rep);
 	if (r == -1) {
-		printf("%s: refused: database error\n", name);
+		printf("%s: refused: %s\n", name, ingest_db_error(db));
 		rc = -1;
 	} else if (r == 1) {
 		printf("%s: duplicate: already ingested (%.100s, %.100s)\n",
@@ -249,7 +249,8 @@ cmd_ingest(int argc, char **argv)
 	}
 	for (i = optind; i < argc; i++)
 		if (ingest_path(db, argv[i], &refused) == -1) {
-			fprintf(stderr, "dmarcctl: ingest: database error\n");
+			fprintf(stderr, "dmarcctl: ingest: %s\n",
+			    ingest_db_error(db));
 			goto out;
 		}
 	rc = refused > 0 ? 1 : 0;

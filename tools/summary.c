@@ -5,26 +5,74 @@
  * Per source (IP address and header_from domain): volume, SPF and DKIM
  * results, their alignment (policy_evaluated), DMARC pass rate, and the
  * sources whose mail fails DMARC, i.e. would be rejected under p=reject
- * (RFC 9989 receiver actions).  Names are not resolved: no DNS here.
- * --html writes one page with inline CSS and SVG, no network needed.
+ * (RFC 9989 receiver actions).
+ *
+ * The sending addresses are then grouped by organisation: the
+ * organizational domain (Public Suffix List) of the address's reverse
+ * name, when that name is forward-confirmed (its A or AAAA records include
+ * the address); else the address stands alone.  Lookups go through the
+ * daemon's resolver (Nameservers, DNSTimeout, DNSZoneFile or --dns-zone),
+ * for the --dns-max busiest addresses only (SUMMARY_DNS_DEFAULT), with
+ * SUMMARY_DNS_THREADS queries in flight and SUMMARY_DNS_BUDGET seconds in
+ * all; --no-dns skips them.
+ *
+ * --html writes one page with inline CSS and SVG, no network needed (its
+ * Content-Security-Policy forbids any fetch and any script).
  */
 #include "autoconf.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "auth/orgdomain.h"
+#include "auth/resolver.h"
 #include "conf/config.h"
+#include "policy/domain.h"
 #include "report/ingest.h"
 #include "tools/dmarcctl.h"
 
 #define SUMMARY_DAYS_MAX    36500  /* a century: anything more is a typo */
 #define SUMMARY_SOURCES_MAX 100000 /* distinct (ip, header_from) kept */
 #define SUMMARY_TOP	    10	   /* failing sources in the chart */
+#define SUMMARY_DNS_DEFAULT 200	   /* addresses looked up, the busiest */
+#define SUMMARY_DNS_MAX	    100000 /* --dns-max at most */
+#define SUMMARY_DNS_THREADS 8	   /* lookups in flight */
+#define SUMMARY_DNS_BUDGET  30	   /* seconds for all the lookups */
+#define SUMMARY_PTR_MAX	    10	   /* PTR names tried per address */
+#define SUMMARY_GROUP_SHOW  10	   /* addresses per group, text output */
+
+/* what the reverse DNS of one address says */
+enum rdns {
+	RDNS_NOT_ASKED,	  /* --no-dns, past --dns-max or past the budget */
+	RDNS_NONE,	  /* no PTR record */
+	RDNS_FAILED,	  /* DNS error, or no usable name */
+	RDNS_UNCONFIRMED, /* PTR names, none resolving to the address */
+	RDNS_CONFIRMED	  /* forward-confirmed: the name is trusted */
+};
+
+/* one sending address, all its header_from domains together */
+struct sum_ip {
+	char ip[46];
+	unsigned long long n, pass;
+	enum rdns rdns;
+	char *name; /* the confirmed name, else the first PTR name */
+	char *org;  /* organizational domain of a confirmed name */
+};
+
+/* addresses of one organisation (or one address): ip[first..+nip) */
+struct sum_group {
+	const char *key; /* ip_key() of its addresses */
+	size_t first, nip;
+	unsigned long long n, pass;
+};
 
 struct sum_src {
 	char ip[46];
@@ -48,6 +96,13 @@ struct sum {
 	size_t nreports;
 	char last_org[256], last_id[256];
 	long long first, last;
+	struct sum_ip *ip; /* by organisation once grouped */
+	size_t nip;
+	struct sum_group *grp;
+	size_t ngrp;
+	int dns;	  /* lookups wanted */
+	size_t dns_asked; /* addresses looked up (the busiest) */
+	size_t dns_late;  /* of those, left out: the budget ran out */
 };
 
 static void
@@ -55,7 +110,9 @@ summary_usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: dmarcctl summary [--config FILE] [--db URI] "
-	    "[--domain D] [--days N] [--html FILE]\n");
+	    "[--domain D] [--days N] [--html FILE]\n"
+	    "                        [--no-dns | --dns-zone FILE] "
+	    "[--dns-max N]\n");
 }
 
 static int
@@ -99,6 +156,20 @@ sum_rehash(struct sum *s)
 	return 0;
 }
 
+/* ip_canon - one spelling per address (2001:DB8::1 = 2001:db8:0::1) */
+static void
+ip_canon(const char *in, char *out, size_t size)
+{
+	unsigned char a[16];
+
+	if ((inet_pton(AF_INET, in, a) == 1 &&
+		inet_ntop(AF_INET, a, out, (socklen_t)size) != NULL) ||
+	    (inet_pton(AF_INET6, in, a) == 1 &&
+		inet_ntop(AF_INET6, a, out, (socklen_t)size) != NULL))
+		return;
+	(void)strlcpy(out, in, size);
+}
+
 /* sum_row - add one stored row (ingest_db_foreach callback) */
 static int
 sum_row(const struct ingest_report *rep, const struct ingest_row *row,
@@ -108,6 +179,7 @@ sum_row(const struct ingest_report *rep, const struct ingest_row *row,
 	struct sum_src *src = NULL;
 	unsigned long long c = (unsigned long long)row->count;
 	long long day = rep->begin / 86400;
+	char ip[46];
 	int pass;
 	size_t h;
 
@@ -123,11 +195,12 @@ sum_row(const struct ingest_report *rep, const struct ingest_row *row,
 		s->last = rep->end;
 	if (s->nsrc * 2 >= s->idxcap && sum_rehash(s) == -1)
 		return -1;
-	h = sum_hash(row->source_ip, row->header_from) & (s->idxcap - 1);
+	ip_canon(row->source_ip, ip, sizeof(ip));
+	h = sum_hash(ip, row->header_from) & (s->idxcap - 1);
 	for (; s->idx[h] != 0; h = (h + 1) & (s->idxcap - 1)) {
 		struct sum_src *x = &s->src[s->idx[h] - 1];
 
-		if (strcmp(x->ip, row->source_ip) == 0 &&
+		if (strcmp(x->ip, ip) == 0 &&
 		    strcmp(x->from, row->header_from) == 0) {
 			src = x;
 			break;
@@ -147,7 +220,7 @@ sum_row(const struct ingest_report *rep, const struct ingest_row *row,
 		s->idx[h] = s->nsrc + 1;
 		src = &s->src[s->nsrc++];
 		memset(src, 0, sizeof(*src));
-		(void)strlcpy(src->ip, row->source_ip, sizeof(src->ip));
+		(void)strlcpy(src->ip, ip, sizeof(src->ip));
 		(void)strlcpy(src->from, row->header_from, sizeof(src->from));
 	}
 	/* RFC 9989: DMARC passes when an aligned identifier passes */
@@ -189,9 +262,13 @@ by_volume(const void *a, const void *b)
 {
 	const struct sum_src *x = a, *y = b;
 
+	int c;
+
 	if (x->n != y->n)
 		return x->n < y->n ? 1 : -1;
-	return strcmp(x->ip, y->ip);
+	if ((c = strcmp(x->ip, y->ip)) != 0)
+		return c;
+	return strcmp(x->from, y->from);
 }
 
 static int
@@ -220,6 +297,364 @@ fmt_day(long long t, char *buf, size_t size)
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, size, "%Y-%m-%d", &tm) == 0)
 		(void)strlcpy(buf, "?", size);
+}
+
+/* ---- sending addresses and their organisations ---- */
+
+static int
+by_ip(const void *a, const void *b)
+{
+	const struct sum_src *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->ip, y->ip)) != 0)
+		return c;
+	return strcmp(x->from, y->from);
+}
+
+static int
+ip_by_volume(const void *a, const void *b)
+{
+	const struct sum_ip *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->ip, y->ip);
+}
+
+/* ip_key - the group of an address: its organisation, else itself */
+static const char *
+ip_key(const struct sum_ip *p)
+{
+	return p->org != NULL ? p->org : p->ip;
+}
+
+static int
+ip_by_key(const void *a, const void *b)
+{
+	const struct sum_ip *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(ip_key(x), ip_key(y))) != 0)
+		return c;
+	return ip_by_volume(a, b);
+}
+
+/* sum_ips - the sources merged per address, the busiest first */
+static int
+sum_ips(struct sum *s)
+{
+	struct sum_ip *p = NULL;
+	size_t i;
+
+	if (s->nsrc == 0)
+		return 0;
+	if ((s->ip = calloc(s->nsrc, sizeof(*s->ip))) == NULL)
+		return -1;
+	qsort(s->src, s->nsrc, sizeof(*s->src), by_ip);
+	for (i = 0; i < s->nsrc; i++) {
+		const struct sum_src *x = &s->src[i];
+
+		if (p == NULL || strcmp(p->ip, x->ip) != 0) {
+			p = &s->ip[s->nip++];
+			(void)strlcpy(p->ip, x->ip, sizeof(p->ip));
+		}
+		p->n += x->n;
+		p->pass += x->pass;
+	}
+	qsort(s->src, s->nsrc, sizeof(*s->src), by_volume);
+	qsort(s->ip, s->nip, sizeof(*s->ip), ip_by_volume);
+	return 0;
+}
+
+struct rdns_pool {
+	struct resolver *res;
+	const struct orgdomain_psl *psl;
+	struct sum_ip *ip;
+	size_t n, next;
+	time_t deadline; /* CLOCK_MONOTONIC seconds */
+	pthread_mutex_t lock;
+};
+
+static int
+past_deadline(const struct rdns_pool *pl)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+		return 1;
+	return now.tv_sec >= pl->deadline;
+}
+
+/* rev_name - RFC 1035 3.5 (in-addr.arpa), RFC 3596 2.5 (ip6.arpa) */
+static void
+rev_name(const unsigned char *a, size_t alen, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	if (alen == 4) {
+		(void)snprintf(buf, size, "%u.%u.%u.%u.in-addr.arpa", a[3],
+		    a[2], a[1], a[0]);
+		return;
+	}
+	for (i = alen; i-- > 0 && o + 4 < size;) {
+		buf[o++] = hex[a[i] & 0x0f];
+		buf[o++] = '.';
+		buf[o++] = hex[a[i] >> 4];
+		buf[o++] = '.';
+	}
+	buf[o] = '\0';
+	(void)strlcpy(buf + o, "ip6.arpa", size - o);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * rdns_one - the reverse name of one address, trusted only when it is
+ * forward-confirmed: one of its PTR names has an A (AAAA) record equal to
+ * the address (the "iprev" check of RFC 8601 3, "FCrDNS").  PTR names are
+ * hostile: at most SUMMARY_PTR_MAX are tried, each a valid host name, in
+ * name order so that the result does not depend on the answer's order
+ * (RFC 7208 4.6.4 caps its own PTR walk the same way).
+ */
+static void
+rdns_one(struct rdns_pool *pl, struct sum_ip *p)
+{
+	char names[SUMMARY_PTR_MAX][DOMAIN_MAX + 1], rev[80],
+	    org[DOMAIN_MAX + 1];
+	struct resolver_answer *ans = NULL;
+	enum resolver_status st;
+	unsigned char a[16];
+	const char *errstr;
+	size_t alen, i, k, nn = 0, hit = 0;
+	int type;
+
+	if (inet_pton(AF_INET, p->ip, a) == 1) {
+		alen = 4;
+		type = RESOLVER_T_A;
+	} else if (inet_pton(AF_INET6, p->ip, a) == 1) {
+		alen = 16;
+		type = RESOLVER_T_AAAA;
+	} else {
+		p->rdns = RDNS_FAILED;
+		return;
+	}
+	rev_name(a, alen, rev, sizeof(rev));
+	st = resolver_query(pl->res, rev, RESOLVER_T_PTR, &ans);
+	for (i = 0; st == RESOLVER_OK && i < ans->nrr && nn < SUMMARY_PTR_MAX;
+	     i++)
+		if (ans->rr[i].type == RESOLVER_T_PTR &&
+		    domain_normalize((const char *)ans->rr[i].data,
+			ans->rr[i].len, names[nn], sizeof(names[nn]),
+			&errstr) == 0 &&
+		    domain_labels(names[nn]) >= 2)
+			nn++;
+	resolver_answer_free(&ans);
+	if (st == RESOLVER_NXDOMAIN || st == RESOLVER_NODATA) {
+		p->rdns = RDNS_NONE;
+		return;
+	}
+	if (st != RESOLVER_OK || nn == 0) {
+		p->rdns = RDNS_FAILED;
+		return;
+	}
+	qsort(names, nn, sizeof(names[0]), by_name);
+	p->rdns = RDNS_UNCONFIRMED;
+	for (k = 0; k < nn && p->rdns == RDNS_UNCONFIRMED; k++) {
+		if (past_deadline(pl)) {
+			p->rdns = RDNS_NOT_ASKED;
+			return;
+		}
+		if (resolver_query(pl->res, names[k], type, &ans) ==
+		    RESOLVER_OK)
+			for (i = 0; i < ans->nrr; i++)
+				if (ans->rr[i].type == type &&
+				    ans->rr[i].len == alen &&
+				    memcmp(ans->rr[i].data, a, alen) == 0) {
+					p->rdns = RDNS_CONFIRMED;
+					hit = k;
+					break;
+				}
+		resolver_answer_free(&ans);
+	}
+	p->name = strdup(names[hit]);
+	if (p->rdns == RDNS_CONFIRMED) {
+		/* the name itself when the list knows nothing better */
+		if (pl->psl == NULL ||
+		    orgdomain_psl_org(pl->psl, names[hit], org, sizeof(org)) ==
+			-1)
+			(void)strlcpy(org, names[hit], sizeof(org));
+		p->org = strdup(org);
+		if (p->org == NULL || p->name == NULL) {
+			free(p->org);
+			p->org = NULL;
+			p->rdns = RDNS_FAILED;
+		}
+	}
+}
+
+static void *
+rdns_worker(void *arg)
+{
+	struct rdns_pool *pl = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&pl->lock);
+		i = pl->next++;
+		pthread_mutex_unlock(&pl->lock);
+		if (i >= pl->n)
+			return NULL;
+		if (!past_deadline(pl))
+			rdns_one(pl, &pl->ip[i]);
+	}
+}
+
+/* sum_resolve - reverse names of the max busiest addresses */
+static void
+sum_resolve(struct sum *s, struct resolver *res,
+    const struct orgdomain_psl *psl, size_t max)
+{
+	pthread_t th[SUMMARY_DNS_THREADS];
+	struct rdns_pool pl;
+	struct timespec now;
+	size_t i, nth = 0;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.res = res;
+	pl.psl = psl;
+	pl.ip = s->ip;
+	pl.n = s->nip < max ? s->nip : max;
+	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+		return;
+	pl.deadline = now.tv_sec + SUMMARY_DNS_BUDGET;
+	pthread_mutex_init(&pl.lock, NULL);
+	while (nth < SUMMARY_DNS_THREADS && nth < pl.n &&
+	    pthread_create(&th[nth], NULL, rdns_worker, &pl) == 0)
+		nth++;
+	if (nth == 0)
+		(void)rdns_worker(&pl);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&pl.lock);
+	s->dns_asked = pl.n;
+	for (i = 0; i < pl.n; i++)
+		if (s->ip[i].rdns == RDNS_NOT_ASKED)
+			s->dns_late++;
+}
+
+static int
+grp_by_volume(const void *a, const void *b)
+{
+	const struct sum_group *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/* sum_groups - the addresses by organisation, the busiest group first */
+static int
+sum_groups(struct sum *s)
+{
+	struct sum_group *g = NULL;
+	size_t i;
+
+	if (s->nip == 0)
+		return 0;
+	if ((s->grp = calloc(s->nip, sizeof(*s->grp))) == NULL)
+		return -1;
+	qsort(s->ip, s->nip, sizeof(*s->ip), ip_by_key);
+	for (i = 0; i < s->nip; i++) {
+		if (g == NULL || strcmp(g->key, ip_key(&s->ip[i])) != 0) {
+			g = &s->grp[s->ngrp++];
+			g->key = ip_key(&s->ip[i]);
+			g->first = i;
+		}
+		g->nip++;
+		g->n += s->ip[i].n;
+		g->pass += s->ip[i].pass;
+	}
+	qsort(s->grp, s->ngrp, sizeof(*s->grp), grp_by_volume);
+	return 0;
+}
+
+/* rdns_note - what the text says after an address and its name */
+static const char *
+rdns_note(const struct sum *s, const struct sum_ip *p)
+{
+	switch (p->rdns) {
+	case RDNS_CONFIRMED:
+		return "";
+	case RDNS_UNCONFIRMED:
+		return "not forward-confirmed";
+	case RDNS_NONE:
+		return "no reverse name";
+	case RDNS_FAILED:
+		return "DNS error";
+	default:
+		return s->dns ? "not looked up" : "";
+	}
+}
+
+/* dns_note - how the groups were made, one line */
+static void
+dns_note(FILE *fp, const struct sum *s)
+{
+	if (!s->dns) {
+		fputs("reverse DNS not looked up (--no-dns)", fp);
+		return;
+	}
+	if (s->dns_asked == s->nip)
+		fprintf(fp,
+		    "reverse DNS names, forward-confirmed; all %zu addresses "
+		    "looked up",
+		    s->nip);
+	else
+		fprintf(fp,
+		    "reverse DNS names, forward-confirmed; the %zu busiest of "
+		    "%zu addresses looked up",
+		    s->dns_asked, s->nip);
+	if (s->dns_late > 0)
+		fprintf(fp, "; %zu left out when the %d s DNS budget ran out",
+		    s->dns_late, SUMMARY_DNS_BUDGET);
+}
+
+/* print_groups - the sending organisations, their addresses and names */
+static void
+print_groups(const struct sum *s)
+{
+	size_t i, k;
+
+	printf("\nSending organisations (");
+	dns_note(stdout, s);
+	printf("):\n%-39s %9s %6s  %s\n", "ORGANISATION", "MESSAGES", "DMARC",
+	    "ADDRESSES");
+	for (i = 0; i < s->ngrp; i++) {
+		const struct sum_group *g = &s->grp[i];
+
+		for (k = 0; k < g->nip && k < SUMMARY_GROUP_SHOW; k++) {
+			const struct sum_ip *p = &s->ip[g->first + k];
+			const char *note = rdns_note(s, p);
+
+			if (k == 0)
+				printf("%-39s %9llu %5.1f%%  ", g->key, g->n,
+				    pct(g->pass, g->n));
+			else
+				printf("%-39s %9s %6s  ", "", "", "");
+			printf("%s%s%s%s%s%s\n", p->ip, p->name ? " " : "",
+			    p->name ? p->name : "", note[0] ? " (" : "", note,
+			    note[0] ? ")" : "");
+		}
+		if (g->nip > SUMMARY_GROUP_SHOW)
+			printf("%-39s %9s %6s  ... and %zu more\n", "", "", "",
+			    g->nip - SUMMARY_GROUP_SHOW);
+	}
 }
 
 static void
@@ -264,6 +699,7 @@ print_text(struct sum *s, const char *domain)
 			    x->ip, x->from, x->n - x->pass, x->n,
 			    pct(x->spf_al, x->n), pct(x->dkim_al, x->n));
 	}
+	print_groups(s);
 }
 
 /* html_str - s escaped for HTML text and attribute values */
@@ -390,6 +826,51 @@ svg_top(FILE *fp, struct sum *s)
 		qsort(s->src, s->nsrc, sizeof(*s->src), by_volume);
 }
 
+/* html_groups - the sending organisations, their addresses and names */
+static void
+html_groups(FILE *fp, const struct sum *s)
+{
+	size_t i, k;
+
+	fputs("<h2>Sending organisations</h2>\n<p>", fp);
+	dns_note(fp, s);
+	fputs(".</p>\n<table class=\"orgs\" id=\"orgs\"><tr>"
+	      "<th>Organisation</th><th>Messages</th><th>DMARC</th>"
+	      "<th>Addresses and reverse names</th></tr>\n",
+	    fp);
+	for (i = 0; i < s->ngrp; i++) {
+		const struct sum_group *g = &s->grp[i];
+
+		fprintf(fp, "<tr class=\"%s%s\"><td class=\"group\">",
+		    s->ip[g->first].org != NULL ? "org" : "addr",
+		    g->pass < g->n ? " bad" : "");
+		html_str(fp, g->key);
+		fprintf(fp,
+		    "</td><td>%llu</td><td>%.1f%%</td><td "
+		    "class=\"addrs\">",
+		    g->n, pct(g->pass, g->n));
+		for (k = 0; k < g->nip; k++) {
+			const struct sum_ip *p = &s->ip[g->first + k];
+			const char *note = rdns_note(s, p);
+
+			fputs(k > 0 ? "<br>" : "", fp);
+			fputs("<span class=\"ip\">", fp);
+			html_str(fp, p->ip);
+			fputs("</span>", fp);
+			if (p->name != NULL) {
+				fputs(" <span class=\"ptr\">", fp);
+				html_str(fp, p->name);
+				fputs("</span>", fp);
+			}
+			if (note[0] != '\0')
+				fprintf(fp, " <span class=\"note\">(%s)</span>",
+				    note);
+		}
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
+}
+
 static int
 write_html(const char *path, struct sum *s, const char *domain)
 {
@@ -403,7 +884,10 @@ write_html(const char *path, struct sum *s, const char *domain)
 	fmt_day(s->first, d1, sizeof(d1));
 	fmt_day(s->last, d2, sizeof(d2));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-	      "charset=\"utf-8\">\n<title>DMARC summary</title>\n<style>\n"
+	      "charset=\"utf-8\">\n<meta "
+	      "http-equiv=\"Content-Security-Policy\" "
+	      "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+	      "<title>DMARC summary</title>\n<style>\n"
 	      "body{font-family:sans-serif;margin:2em;color:#222}\n"
 	      "table{border-collapse:collapse}td,th{padding:3px 8px;"
 	      "border-bottom:1px solid #ddd;text-align:right}\n"
@@ -411,7 +895,13 @@ write_html(const char *path, struct sum *s, const char *domain)
 	      "th:nth-child(2){text-align:left}\n"
 	      "tr.bad td{background:#fde8e8}\n.pass{fill:#3a9a4a}"
 	      ".fail{fill:#d0392b}.ax{font-size:11px;fill:#555}\n"
-	      "svg text{font-size:12px}\n</style></head><body>\n",
+	      "svg text{font-size:12px}\n"
+	      "table.orgs td:nth-child(2),table.orgs th:nth-child(2)"
+	      "{text-align:right}\ntable.orgs td:last-child,"
+	      "table.orgs th:last-child{text-align:left}\n"
+	      "table.orgs td{vertical-align:top}\n"
+	      ".ptr{color:#555}.note{color:#a33;font-style:italic}\n"
+	      "</style></head><body>\n",
 	    fp);
 	fputs("<h1>DMARC aggregate reports: ", fp);
 	html_str(fp, domain != NULL ? domain : "all domains");
@@ -445,7 +935,9 @@ write_html(const char *path, struct sum *s, const char *domain)
 		    pct(x->spf_al, x->n), pct(x->dkim_al, x->n),
 		    pct(x->pass, x->n));
 	}
-	fputs("</table>\n</body></html>\n", fp);
+	fputs("</table>\n", fp);
+	html_groups(fp, s);
+	fputs("</body></html>\n", fp);
 	rc = ferror(fp) ? -1 : 0;
 	if (fclose(fp) != 0)
 		rc = -1;
@@ -461,19 +953,26 @@ cmd_summary(int argc, char **argv)
 	    {"domain", required_argument, NULL, 'D'},
 	    {"days", required_argument, NULL, 'n'},
 	    {"html", required_argument, NULL, 'H'},
+	    {"no-dns", no_argument, NULL, 'N'},
+	    {"dns-zone", required_argument, NULL, 'z'},
+	    {"dns-max", required_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *cfgpath = NULL, *uri = NULL, *domain = NULL, *html = NULL;
-	const char *errstr = NULL;
+	const char *zone = NULL, *errstr = NULL;
 	struct config *cfg = NULL;
 	struct ingest_db *db = NULL;
+	struct resolver *res = NULL;
+	struct orgdomain_psl *psl = NULL;
+	struct resolver_opts ro;
 	struct sum s;
-	long long days = 0, since = 0;
+	long long days = 0, since = 0, dns_max = SUMMARY_DNS_DEFAULT;
 	char err[512], dom[254];
 	struct stat sb;
 	size_t i;
 	int ch, rc = 1;
 
 	memset(&s, 0, sizeof(s));
+	s.dns = 1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -508,6 +1007,21 @@ cmd_summary(int argc, char **argv)
 		case 'H':
 			html = optarg;
 			break;
+		case 'N':
+			s.dns = 0;
+			break;
+		case 'z':
+			zone = optarg;
+			break;
+		case 'm':
+			dns_max = strtonum(optarg, 0, SUMMARY_DNS_MAX, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr,
+				    "dmarcctl: --dns-max: %s (0 to %d)\n",
+				    errstr, SUMMARY_DNS_MAX);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			summary_usage(stdout);
 			return 0;
@@ -516,11 +1030,14 @@ cmd_summary(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
+	if (optind < argc || (!s.dns && zone != NULL)) {
 		summary_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (uri == NULL) {
+	if (dns_max == 0)
+		s.dns = 0;
+	/* the resolver's settings come from the configuration too */
+	if (uri == NULL || s.dns) {
 		if (cfgpath == NULL &&
 		    stat(SYSCONFDIR "/dmarc-milter.conf", &sb) == 0)
 			cfgpath = SYSCONFDIR "/dmarc-milter.conf";
@@ -531,11 +1048,30 @@ cmd_summary(int argc, char **argv)
 			    cfgpath != NULL ? err : "out of memory");
 			return 1;
 		}
-		uri = cfg->history_db;
 	}
+	if (uri == NULL)
+		uri = cfg->history_db;
 	if (uri[0] == '\0') {
 		fprintf(stderr, "dmarcctl: summary: no HistoryDB configured\n");
 		goto out;
+	}
+	if (s.dns) {
+		memset(&ro, 0, sizeof(ro));
+		/* --dns-zone, else DNSZoneFile, else the network */
+		ro.zone_file = zone;
+		if (zone == NULL && cfg->dns_zone_file[0] != '\0')
+			ro.zone_file = cfg->dns_zone_file;
+		ro.nameservers = cfg->nameservers[0] ? cfg->nameservers : NULL;
+		ro.timeout_ms = cfg->dns_timeout_ms;
+		if (resolver_new(&ro, &res, err, sizeof(err)) == -1) {
+			fprintf(stderr, "dmarcctl: %s\n", err);
+			goto out;
+		}
+		/* without the list, a confirmed name is its own group */
+		if (orgdomain_psl_new(cfg->psl_file, &psl, err, sizeof(err)) ==
+		    -1)
+			fprintf(stderr, "dmarcctl: summary: warning: %s\n",
+			    err);
 	}
 	if (ingest_db_open(uri, &db, err, sizeof(err)) == -1) {
 		fprintf(stderr, "dmarcctl: %s\n", err);
@@ -544,22 +1080,38 @@ cmd_summary(int argc, char **argv)
 	if (days > 0)
 		since = (long long)time(NULL) - days * 86400;
 	if (ingest_db_foreach(db, domain, since, sum_row, &s) != 0) {
-		fprintf(stderr, "dmarcctl: summary: database error\n");
+		fprintf(stderr, "dmarcctl: summary: %s\n", ingest_db_error(db));
 		goto out;
 	}
-	if (s.nsrc > 0)
-		qsort(s.src, s.nsrc, sizeof(*s.src), by_volume);
+	if (sum_ips(&s) == -1) {
+		fprintf(stderr, "dmarcctl: summary: out of memory\n");
+		goto out;
+	}
+	if (s.dns)
+		sum_resolve(&s, res, psl, (size_t)dns_max);
+	if (sum_groups(&s) == -1) {
+		fprintf(stderr, "dmarcctl: summary: out of memory\n");
+		goto out;
+	}
 	print_text(&s, domain);
 	if (html != NULL && write_html(html, &s, domain) == -1) {
 		fprintf(stderr, "dmarcctl: summary: %s: cannot write\n", html);
 		goto out;
 	}
-	rc = 0;
+	rc = fflush(stdout) == 0 ? 0 : 1;
 out:
+	for (i = 0; i < s.nip; i++) {
+		free(s.ip[i].name);
+		free(s.ip[i].org);
+	}
+	free(s.ip);
+	free(s.grp);
 	free(s.src);
 	free(s.idx);
 	free(s.day);
 	ingest_db_close(&db);
+	resolver_free(&res);
+	orgdomain_psl_free(&psl);
 	config_free(&cfg);
 	return rc;
 }

@@ -397,47 +397,96 @@ count_fn(const struct ingest_report *rep, const struct ingest_row *row,
 	return 0;
 }
 
+/* stop_fn - stops the walk at the first row */
+static int
+stop_fn(const struct ingest_report *rep, const struct ingest_row *row,
+    void *arg)
+{
+	(void)count_fn(rep, row, arg);
+	return 7;
+}
+
+/* db_check - store, dedup and foreach on an empty store */
 static void
-test_db(void)
+db_check(const char *uri)
 {
 	struct ingest_db *db = NULL;
-	struct ingest_report *a = NULL, *b = NULL;
+	struct ingest_report *a = NULL, *b = NULL, *c2 = NULL;
 	struct count c = {0, 0};
-	char dir[] = "/tmp/test-ingest.XXXXXX", uri[128], path[96], err[256];
+	char err[256];
 
-	t_begin("ingest_db: store, dedup, foreach, PostgreSQL refused");
-	T_ASSERT(mkdtemp(dir) != NULL);
-	(void)snprintf(path, sizeof(path), "%s/h.db", dir);
-	(void)snprintf(uri, sizeof(uri), "sqlite:%s", path);
-	T_ASSERT(
-	    ingest_db_open("postgresql://u@h/db", &db, err, sizeof(err)) == -1);
-	T_ASSERT(strstr(err, "not supported yet") != NULL);
-	T_ASSERT(ingest_db_open("mysql:x", &db, err, sizeof(err)) == -1);
 	T_ASSERT(ingest_db_open(uri, &db, err, sizeof(err)) == 0);
 	T_ASSERT(ingest_parse((const unsigned char *)rfc9990,
 		     sizeof(rfc9990) - 1, &a, err, sizeof(err)) == 0);
 	T_ASSERT(ingest_parse((const unsigned char *)rfc7489,
 		     sizeof(rfc7489) - 1, &b, err, sizeof(err)) == 0);
-	if (db != NULL && a != NULL && b != NULL) {
+	T_ASSERT(ingest_parse((const unsigned char *)rfc9990,
+		     sizeof(rfc9990) - 1, &c2, err, sizeof(err)) == 0);
+	if (db != NULL && a != NULL && b != NULL && c2 != NULL) {
 		T_ASSERT(ingest_db_put(db, a) == 0);
 		T_ASSERT(ingest_db_put(db, a) == 1);
 		T_ASSERT(ingest_db_put(db, b) == 0);
+		/* the reporter is the email, case-folded */
+		(void)strlcpy(c2->email, "report_sender@example-reporter.COM",
+		    sizeof(c2->email));
+		T_ASSERT(ingest_db_put(db, c2) == 1);
+		/* another reporter may use the same report id */
+		(void)strlcpy(c2->email, "other@example.net",
+		    sizeof(c2->email));
+		c2->rows[0].count = INGEST_COUNT_MAX;
+		T_ASSERT(ingest_db_put(db, c2) == 0);
 		T_ASSERT(ingest_db_foreach(db, NULL, 0, count_fn, &c) == 0);
-		T_ASSERT(c.rows == 3 && c.msgs == 132);
+		T_ASSERT(c.rows == 5 && c.msgs == 132 + 7 + INGEST_COUNT_MAX);
 		c.rows = c.msgs = 0;
 		T_ASSERT(
 		    ingest_db_foreach(db, "example.org", 0, count_fn, &c) == 0);
 		T_ASSERT(c.rows == 1 && c.msgs == 2);
 		c.rows = c.msgs = 0;
 		T_ASSERT(ingest_db_foreach(db, NULL, 5000, count_fn, &c) == 0);
-		T_ASSERT(c.rows == 2 && c.msgs == 130);
+		T_ASSERT(c.rows == 4 && c.msgs == 130 + 7 + INGEST_COUNT_MAX);
+		c.rows = c.msgs = 0;
+		T_ASSERT(ingest_db_foreach(db, NULL, 0, stop_fn, &c) == 7);
+		T_ASSERT(c.rows == 1);
 	}
 	ingest_db_close(&db);
 	T_ASSERT(db == NULL);
 	ingest_report_free(&a);
 	ingest_report_free(&b);
+	ingest_report_free(&c2);
+}
+
+static void
+test_db(void)
+{
+	struct ingest_db *db = NULL;
+	char dir[] = "/tmp/test-ingest.XXXXXX", uri[128], path[96], err[256];
+
+	t_begin("ingest_db: SQLite store, dedup, foreach; bad URIs");
+	T_ASSERT(mkdtemp(dir) != NULL);
+	(void)snprintf(path, sizeof(path), "%s/h.db", dir);
+	(void)snprintf(uri, sizeof(uri), "sqlite:%s", path);
+	T_ASSERT(ingest_db_open("mysql:x", &db, err, sizeof(err)) == -1);
+	T_ASSERT(strstr(err, "not sqlite:PATH or postgresql://") != NULL);
+	T_ASSERT(ingest_db_open("sqlite:", &db, err, sizeof(err)) == -1);
+	T_ASSERT(db == NULL);
+	/* no server behind that socket directory: an error, at once */
+	(void)snprintf(uri, sizeof(uri), "postgresql:///x?host=%s", dir);
+	T_ASSERT(ingest_db_open(uri, &db, err, sizeof(err)) == -1);
+	T_ASSERT(strncmp(err, "postgresql: ", 12) == 0);
+	T_ASSERT(db == NULL);
+	(void)snprintf(uri, sizeof(uri), "sqlite:%s", path);
+	db_check(uri);
 	(void)unlink(path);
 	(void)rmdir(dir);
+	t_end();
+}
+
+/* test_db_pg - the same on PostgreSQL (run-ingest-pg.sh sets the URI) */
+static void
+test_db_pg(void)
+{
+	t_begin("ingest_db: PostgreSQL store, dedup, foreach");
+	db_check(getenv("INGEST_TEST_PG_URI"));
 	t_end();
 }
 
@@ -447,6 +496,10 @@ main(void)
 	static void (*const tests[])(void) = {test_parse_9990, test_parse_7489,
 	    test_parse_bad, test_decode_gzip, test_decode_zip, test_decode_mail,
 	    test_db, NULL};
+	static void (*const tests_pg[])(void) = {test_db_pg, NULL};
 
+	/* with a PostgreSQL server (run-ingest-pg.sh): the store tests only */
+	if (getenv("INGEST_TEST_PG_URI") != NULL)
+		return t_run(tests_pg);
 	return t_run(tests);
 }
