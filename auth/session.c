@@ -723,8 +723,8 @@ session_eom(struct session *s, struct verdict *v)
 	struct dkimv_sig sigs[DKIMV_SIGS_MAX];
 	struct author_eval *ae, *best = NULL;
 	const struct config *cfg = s->eng->cfg;
-	const char *malformed = NULL;
-	size_t nsig = 0, i, j;
+	const char *malformed = NULL, *bad = NULL;
+	size_t nsig = 0, i, j, na = 0;
 
 	memset(v, 0, sizeof(*v));
 	if (s->dkim == NULL && session_eoh(s) == -1)
@@ -759,18 +759,30 @@ session_eom(struct session *s, struct verdict *v)
 	if (v->from_error == NULL) {
 		if ((ae = calloc(s->from.n, sizeof(*ae))) == NULL)
 			return -1;
-		for (i = 0; i < s->from.n; i++) {
+		/*
+		 * Every author domain that is a usable name is evaluated; one
+		 * that is not (an invalid IDN, say) does not take the others'
+		 * policies away: it is noted, and only when none is usable is
+		 * the result a permerror.
+		 */
+		for (i = na = 0; i < s->from.n; i++) {
 			const char *errstr = NULL;
 
-			if (author_domain(s->from.domain[i], ae[i].domain,
-				sizeof(ae[i].domain), &errstr) == -1) {
-				v->from_error = errstr != NULL
-				    ? errstr
-				    : "bad From: domain";
-				break;
+			if (author_domain(s->from.domain[i], ae[na].domain,
+				sizeof(ae[na].domain), &errstr) == -1) {
+				if (bad == NULL)
+					bad = errstr != NULL
+					    ? errstr
+					    : "bad From: domain";
+				continue;
 			}
+			na++;
 		}
-		for (i = 0; v->from_error == NULL && i < s->from.n; i++) {
+		if (na == 0)
+			v->from_error = bad;
+		else if (malformed == NULL)
+			malformed = bad;
+		for (i = 0; v->from_error == NULL && i < na; i++) {
 			evaluate(s, v, &ae[i]);
 			/* DESIGN §1: the strictest outcome applies */
 			if (best == NULL ||
@@ -796,11 +808,31 @@ session_eom(struct session *s, struct verdict *v)
 				    DMARC_RECORD_OK) {
 					v->has_record = 1;
 					v->rec = best->disc.step->rec;
-				}
+				} else if (best->disc.step->status ==
+				    DMARC_RECORD_INVALID)
+					v->record_error =
+					    best->disc.step->err != NULL
+					    ? best->disc.step->err
+					    : "invalid DMARC record";
 			}
-			v->nfrom = s->from.n;
+			v->nfrom = na;
 		}
 		free(ae);
+	}
+	if (v->from_error == NULL && s->from.truncated) {
+		/*
+		 * More author domains than are evaluated: one left out could
+		 * be the spoofed one.  No mail has that many authors, so the
+		 * strictest outcome is assumed (RFC 9989 5.3.1 leaves a
+		 * message with several author domains to local policy).
+		 */
+		v->dmarc.result = DMARC_RESULT_FAIL;
+		v->dmarc.disp = DMARC_DISP_REJECT;
+		v->dmarc.reasons |= DMARC_REASON_LOCAL_POLICY;
+		v->spf_aligned = v->dkim_aligned = 0;
+		for (j = 0; j < v->ndkim; j++)
+			v->dkim[j].aligned = 0;
+		malformed = "more than 8 author domains";
 	}
 	if (v->from_error != NULL) {
 		/* DESIGN §1: no usable author domain is a permerror */

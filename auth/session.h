@@ -77,7 +77,8 @@ struct verdict {
 	struct dmarc_record rec;
 	const char *from_error; /* why no author domain, or NULL */
 	const char *from_note;	/* From: malformed but its domains evaluated */
-	size_t nfrom;		/* distinct author domains evaluated */
+	const char *record_error;  /* the applied DMARC record's, or NULL */
+	size_t nfrom;		   /* distinct author domains evaluated */
 	char authres[AUTHRES_MAX]; /* field body, unfolded */
 	/* the same folded for a header (authres_format() fold=1: "\n\t"
 	 * between results, as milters write them) */

@@ -693,6 +693,24 @@ spf_record_check(const char *txt, size_t len, int af, char *out, size_t outsize,
 	return spf_record_rewrite(txt, len, af, NULL, out, outsize, errstr_r);
 }
 
+/* spf_count_terms - the terms of a rewritten record after "v=spf1" */
+static size_t
+spf_count_terms(const char *rec)
+{
+	size_t n = 0;
+	int in = 0;
+
+	for (; *rec != '\0'; rec++) {
+		if (*rec == ' ')
+			in = 0;
+		else if (!in) {
+			in = 1;
+			n++;
+		}
+	}
+	return n > 0 ? n - 1 : 0; /* the version is no term */
+}
+
 /* spf_record_rewrite - spf_record_check() with the macro values known */
 static int
 spf_record_rewrite(const char *txt, size_t len, int af,
@@ -947,7 +965,7 @@ spf_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 	char canon[SPF_NAME_BUF], *rewritten;
 	const char *text = NULL, *errstr;
 	struct spf_macro_vals mv;
-	size_t i, nfound = 0, len = 0;
+	size_t i, nfound = 0, len = 0, nterms;
 	SPF_errcode_t err;
 	int top;
 
@@ -1030,8 +1048,28 @@ spf_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 		resolver_answer_free(&ans);
 		return SPF_E_SYNTAX;
 	}
+	nterms = spf_count_terms(rewritten);
 	err = SPF_record_compile(server, resp, recordp, rewritten);
 	free(rewritten);
+	if (err == SPF_E_SUCCESS && *recordp != NULL &&
+	    (size_t)(*recordp)->num_mech + (*recordp)->num_mod != nterms) {
+		/*
+		 * libspf2 1.2.10 drops the terms that do not fit its 511-byte
+		 * compiled form (about 25 ip6 or 63 ip4 terms) and reports
+		 * success: evaluating the rest would give the wrong answer
+		 * (neutral for a record that ends in -all), so it is refused.
+		 */
+		SPF_record_free(*recordp);
+		*recordp = NULL;
+		if (top)
+			ev->top = SPF_TOP_PERMERROR;
+		spf_why(ev,
+		    "SPF record at %.100s: %zu terms, more than libspf2 can "
+		    "hold",
+		    canon, nterms);
+		resolver_answer_free(&ans);
+		return SPF_E_BIG_MECH;
+	}
 	if (err != SPF_E_SUCCESS) {
 		if (*recordp != NULL) {
 			SPF_record_free(*recordp);

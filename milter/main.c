@@ -41,10 +41,11 @@
 #include "milter/reload.h"
 #include "report/store.h"
 
-#define STOP_GRACE     5	 /* seconds for in-flight messages at stop */
-#define STOP_REPORTS   5	 /* seconds to send queued failure reports */
-#define PWBUF_MAX      (1 << 20) /* getpwnam_r() buffer: a huge group file */
-#define DEFAULT_CONFIG SYSCONFDIR "/dmarc-milter.conf"
+#define STOP_GRACE	5 /* seconds for in-flight messages at stop */
+#define MILTER_DATA_MAX (256 * 1024) /* bytes of one milter command */
+#define STOP_REPORTS	5	  /* seconds to send queued failure reports */
+#define PWBUF_MAX	(1 << 20) /* getpwnam_r() buffer: a huge group file */
+#define DEFAULT_CONFIG	SYSCONFDIR "/dmarc-milter.conf"
 
 struct runas {
 	int set; /* UserID given */
@@ -494,6 +495,9 @@ main(int argc, char *argv[])
 	if (readyfd != -1)
 		detach(readyfd);
 
+	/* libmilter refuses commands over 64 KB and drops the connection;
+	 * Postfix passes header fields up to header_size_limit (100 KB) */
+	(void)smfi_setmaxdatasize(MILTER_DATA_MAX);
 	if (smfi_main() != MI_SUCCESS)
 		log_warnx("smfi_main failed");
 	log_info("stopping");

@@ -55,8 +55,10 @@ struct conn {
 	char helo[LOG_CLEAN_MAX];
 
 	/* per message */
-	int skip_msg; /* authenticated client */
-	int error;    /* the session failed: defer the message */
+	int skip_msg;	       /* authenticated client */
+	int error;	       /* the session failed: defer the message */
+	const char *error_why; /* static text, or NULL: out of memory */
+	int in_msg;	       /* between MAIL and the end of the message */
 	char mailfrom_domain[LOG_CLEAN_MAX];
 	char rcpt_domain[DOMAIN_MAX + 1]; /* first recipient */
 	int have_rcpt;
@@ -129,7 +131,8 @@ conn_new(void)
 static void
 msg_reset(struct conn *c)
 {
-	c->skip_msg = c->error = 0;
+	c->skip_msg = c->error = c->in_msg = 0;
+	c->error_why = NULL;
 	c->mailfrom_domain[0] = '\0';
 	c->rcpt_domain[0] = '\0';
 	c->have_rcpt = 0;
@@ -311,6 +314,7 @@ xxfi_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL || c->s == NULL || c->skip_conn)
 		return SMFIS_CONTINUE;
 	msg_reset(c);
+	c->in_msg = 1;
 	domain_of(from, c->mailfrom_domain, sizeof(c->mailfrom_domain));
 	if (from != NULL)
 		strlcpy(c->mailfrom, from, sizeof(c->mailfrom));
@@ -353,6 +357,8 @@ note_forged(struct conn *c, const char *value)
 		return;
 	if (c->nforged >= MILTER_AR_MAX) {
 		c->error = 1; /* cannot remove them all: defer */
+		c->error_why = "more than 8192 forged Authentication-Results "
+			       "headers, which cannot all be removed";
 		return;
 	}
 	if (c->nforged == c->cforged) {
@@ -488,6 +494,51 @@ tag(SMFICTX *ctx, struct conn *c, const char *qid)
 	}
 }
 
+/* why_add - one "what: text" part of why= */
+static void
+why_add(struct sbuf *sb, int *n, const char *what, const char *text)
+{
+	char t[LOG_CLEAN_MAX];
+	size_t i;
+
+	if (text == NULL || text[0] == '\0')
+		return;
+	/* last on the line: spaces may stay, nothing else unprintable */
+	for (i = 0; text[i] != '\0' && i + 1 < sizeof(t); i++)
+		t[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+	t[i] = '\0';
+	sbuf_addf(sb, "%s%s: %s", (*n)++ ? "; " : " why=", what, t);
+}
+
+/*
+ * log_why - last on the line, what was wrong with the input: the From:
+ * field, the DMARC record, SPF (errors only) and each DKIM signature that
+ * did not pass; nothing when all was well
+ */
+static void
+log_why(struct sbuf *sb, const struct verdict *v)
+{
+	char what[LOG_CLEAN_MAX], d[LOG_CLEAN_MAX];
+	size_t i;
+	int n = 0;
+
+	why_add(sb, &n, "From",
+	    v->from_error != NULL ? v->from_error : v->from_note);
+	why_add(sb, &n, "DMARC record", v->record_error);
+	if (v->spf.result == SPF_RES_PERMERROR ||
+	    v->spf.result == SPF_RES_TEMPERROR)
+		why_add(sb, &n, "SPF", v->spf.reason);
+	for (i = 0; i < v->ndkim && i < MILTER_LOG_DKIM; i++) {
+		if (v->dkim[i].sig.result == DKIMV_PASS)
+			continue;
+		(void)snprintf(what, sizeof(what), "DKIM d=%.60s",
+		    v->dkim[i].sig.domain[0]
+			? log_clean(v->dkim[i].sig.domain, d, sizeof(d))
+			: "-");
+		why_add(sb, &n, what, v->dkim[i].sig.reason);
+	}
+}
+
 /* log_verdict - the one summary line of an evaluated message */
 static void
 log_verdict(const struct conn *c, const char *qid, const struct action_out *out)
@@ -522,6 +573,7 @@ log_verdict(const struct conn *c, const char *qid, const struct action_out *out)
 	sbuf_addf(&sb, " dmarc=%s disposition=%s action=%s reasons=%s",
 	    dmarc_result_str(v->dmarc.result), dmarc_disp_str(out->disp),
 	    action_str(out->action), reasons);
+	log_why(&sb, v);
 	log_info("%s", line);
 }
 
@@ -702,9 +754,10 @@ xxfi_eom(SMFICTX *ctx)
 	if (c->v == NULL && (c->v = malloc(sizeof(*c->v))) == NULL)
 		c->error = 1;
 	if (c->error || session_eom(c->s, c->v) == -1) {
-		log_warnx("%s: client=%s: the check failed (out of memory?), "
-			  "message deferred",
-		    qid, c->ip[0] ? c->ip : "-");
+		log_warnx("%s: client=%s: %s, message deferred", qid,
+		    c->ip[0] ? c->ip : "-",
+		    c->error_why != NULL ? c->error_why
+					 : "the check failed (out of memory?)");
 		(void)smfi_setreply(ctx, "451", "4.3.0",
 		    "DMARC check failed, try again later");
 		msg_done(c);
@@ -774,6 +827,17 @@ xxfi_abort(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
+	/* after the end of a message the MTA aborts as a matter of course;
+	 * before it, the transaction was given up: say so, since libmilter
+	 * also lands here when it drops a connection (a command over its
+	 * size limit, a protocol error) and says nothing itself */
+	if (c != NULL && c->in_msg && !c->skip_msg)
+		log_info("%s: client=%s mailfrom_domain=%s: message not "
+			 "evaluated: the transaction ended before the end of "
+			 "the message (RSET, disconnect, or a milter command "
+			 "too large or malformed)",
+		    queue_id(ctx), c->ip[0] ? c->ip : "-",
+		    c->mailfrom_domain[0] ? c->mailfrom_domain : "-");
 	if (c != NULL && c->s != NULL)
 		msg_done(c);
 	else if (c != NULL)

@@ -269,8 +269,10 @@ fh_add_domain(struct fh *fh, const char *d)
 	for (k = 0; k < fd->n; k++)
 		if (strcmp(fd->domain[k], d) == 0)
 			return 0;
-	if (fd->n >= FROM_DOMAINS_MAX)
+	if (fd->n >= FROM_DOMAINS_MAX) {
+		fd->truncated = 1;
 		return fh_fail(fh, "more than 8 author domains");
+	}
 	if (strlcpy(fd->domain[fd->n], d, sizeof(fd->domain[0])) >=
 	    sizeof(fd->domain[0]))
 		return fh_fail(fh, "domain too long");
@@ -544,6 +546,21 @@ from_header_parse(const char *value, size_t len, struct from_domains *fd,
 	return 0;
 }
 
+/* is_utf8 - the n bytes at s are well-formed UTF-8 (RFC 3629 4) */
+static int
+is_utf8(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t k, step;
+
+	for (k = 0; k < n; k += step) {
+		step = 1;
+		if (u[k] >= 0x80 && (step = utf8_len(u + k, n - k)) == 0)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * from_header_scan - every "@domain" of a From: field that did not parse
  *
@@ -553,8 +570,12 @@ from_header_parse(const char *value, size_t len, struct from_domains *fd,
  * caller evaluates every domain that follows an '@', and the strictest
  * outcome applies.  Candidates are the letters, digits, '-', '_', '.'
  * and 8-bit bytes after the '@', lower-cased, one trailing dot removed;
- * names with an empty or over-long label are skipped.  Returns the number
- * of domains now in fd (at most FROM_DOMAINS_MAX).
+ * names with an empty or over-long label are skipped, and so are names
+ * that are not UTF-8 (RFC 6532 3.2; fh_domain() refuses them too): the
+ * caller could not turn one into an A-label and would give up on the
+ * whole field, the very downgrade this scan is there to prevent.
+ * Returns the number of domains now in fd (at most FROM_DOMAINS_MAX); a
+ * further distinct one sets fd->truncated.
  */
 size_t
 from_header_scan(const char *value, size_t len, struct from_domains *fd)
@@ -565,7 +586,7 @@ from_header_scan(const char *value, size_t len, struct from_domains *fd)
 
 	if (len > FROM_HEADER_MAX)
 		len = FROM_HEADER_MAX;
-	for (i = 0; i < len && fd->n < FROM_DOMAINS_MAX; i++) {
+	for (i = 0; i < len && !fd->truncated; i++) {
 		if (p[i] != '@')
 			continue;
 		n = 0;
@@ -591,16 +612,19 @@ from_header_scan(const char *value, size_t len, struct from_domains *fd)
 		if (n > 0 && dom[n - 1] == '.')
 			n--;
 		if (n == 0 || lab > DOMAIN_LABEL_MAX ||
-		    (j < len && p[j] == '.'))
+		    (j < len && p[j] == '.') || !is_utf8(dom, n))
 			continue;
 		dom[n] = '\0';
 		for (k = 0; k < fd->n; k++) {
 			if (strcmp(fd->domain[k], dom) == 0)
 				break;
 		}
-		if (k == fd->n &&
-		    strlcpy(fd->domain[fd->n], dom, sizeof(fd->domain[0])) <
-			sizeof(fd->domain[0]))
+		if (k < fd->n)
+			continue;
+		if (fd->n == FROM_DOMAINS_MAX)
+			fd->truncated = 1; /* the caller must not ignore it */
+		else if (strlcpy(fd->domain[fd->n], dom,
+			     sizeof(fd->domain[0])) < sizeof(fd->domain[0]))
 			fd->n++;
 	}
 	return fd->n;

@@ -52,7 +52,8 @@
 #define FROM_ADDRS_MAX	 64
 
 struct from_domains {
-	size_t n; /* domains used in domain[] */
+	size_t n;      /* domains used in domain[] */
+	int truncated; /* more distinct domains than FROM_DOMAINS_MAX */
 	char domain[FROM_DOMAINS_MAX][DOMAIN_MAX + 1];
 };
 

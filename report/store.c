@@ -315,12 +315,12 @@ struct store {
 	int thread_started;
 	struct store_record **batch; /* writer: pointers into q */
 	int *bstatus;
-	int lfd;		       /* the intent log, -1 if none */
-	char *lpath, *lpath_old;       /* its name, and when rotated */
-	unsigned long long lbytes;     /* written since emptied */
-	int lold;		       /* store.intent.old exists */
-	unsigned long long lold_upto;  /* ... holding records < this enq */
-	int lfd_old;		       /* ... whose lock we keep */
+	int lfd;		      /* the intent log, -1 if none */
+	char *lpath, *lpath_old;      /* its name, and when rotated */
+	unsigned long long lbytes;    /* written since emptied */
+	int lold;		      /* store.intent.old exists */
+	unsigned long long lold_upto; /* ... holding records < this enq */
+	int lfd_old;		      /* ... whose lock we keep */
 };
 
 static void store_log(struct store *, int, const char *, ...)
@@ -1902,9 +1902,8 @@ intent_open(struct store *st)
 {
 	int fd;
 
-	fd = open(st->lpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-		O_NOFOLLOW,
-	    0600);
+	fd = open(st->lpath,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		store_log(st, LOG_WARNING, "intent log %.200s: %s", st->lpath,
 		    strerror(errno));
@@ -1912,8 +1911,7 @@ intent_open(struct store *st)
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		store_log(st, LOG_WARNING,
-		    "intent log %.200s: in use by another process",
-		    st->lpath);
+		    "intent log %.200s: in use by another process", st->lpath);
 		(void)close(fd);
 		return -1;
 	}
@@ -2051,7 +2049,7 @@ intent_checkpoint(struct store *st)
 	st->lold_upto = st->enq;
 	if (intent_open(st) == -1)
 		st->lfd = -1; /* no fast path from now on; said in the log */
-	st->lfd_old = fd; /* locked until the file is gone */
+	st->lfd_old = fd;     /* locked until the file is gone */
 }
 
 /* ---- the writer thread ---- */
@@ -2379,8 +2377,8 @@ store_open(const char *uri, const struct store_opts *opts, struct store **st_r,
 		}
 		if (journal_open(st, err, errlen) == -1)
 			goto fail;
-		if (asprintf(&st->lpath, "%s/%s", st->spool_dir,
-			INTENT_NAME) == -1 ||
+		if (asprintf(&st->lpath, "%s/%s", st->spool_dir, INTENT_NAME) ==
+			-1 ||
 		    asprintf(&st->lpath_old, "%s/%s", st->spool_dir,
 			INTENT_OLD) == -1) {
 			(void)snprintf(err, errlen, "out of memory");

@@ -491,6 +491,11 @@ static const struct {
 	{ "no at sign here", "" },
 	{ "@", "" },
 	{ "a@@b.example", "b.example" },
+	/* a name that is not UTF-8 is no name: the others still count */
+	{ "ceo@victim.example, u@\xff\xfe.example", "victim.example" },
+	{ "u@\xc3.example, ceo@victim.example", "victim.example" },
+	{ "u@\xed\xa0\x80.example ceo@b\xc3\xbc" "cher.example",
+	    "b\xc3\xbc" "cher.example" },
 	{ "a@1.example b@2.example c@3.example d@4.example e@5.example "
 	  "f@6.example g@7.example h@8.example i@9.example",
 	    "1.example 2.example 3.example 4.example 5.example 6.example "
@@ -521,11 +526,45 @@ test_scan(void)
 	t_end();
 }
 
+/* a ninth distinct domain is never dropped silently */
+static void
+test_truncated(void)
+{
+	static const char nine[] = "a@d1.example, a@d2.example, a@d3.example, "
+				   "a@d4.example, a@d5.example, a@d6.example, "
+				   "a@d7.example, a@d8.example, a@d9.example";
+	static const char eight[] = "a@d1.example, a@d2.example, "
+				    "a@d3.example, a@d4.example, a@d5.example, "
+				    "a@d6.example, a@d7.example, a@d8.example, "
+				    "b@d1.example";
+	struct from_domains fd;
+	const char *err = NULL;
+
+	t_begin("from_header: more than FROM_DOMAINS_MAX domains is flagged");
+	from_domains_init(&fd);
+	T_ASSERT_INTEQ(from_header_parse(nine, strlen(nine), &fd, &err), -1);
+	T_ASSERT(fd.truncated);
+	from_domains_init(&fd);
+	T_ASSERT_INTEQ(from_header_scan(nine, strlen(nine), &fd),
+	    FROM_DOMAINS_MAX);
+	T_ASSERT(fd.truncated);
+	T_ASSERT_STREQ(fd.domain[FROM_DOMAINS_MAX - 1], "d8.example");
+	/* eight distinct, one repeated: nothing left out */
+	from_domains_init(&fd);
+	T_ASSERT_INTEQ(from_header_parse(eight, strlen(eight), &fd, &err), 0);
+	T_ASSERT_INTEQ(fd.n, 8);
+	T_ASSERT(!fd.truncated);
+	from_domains_init(&fd);
+	(void)from_header_scan(eight, strlen(eight), &fd);
+	T_ASSERT(!fd.truncated);
+	t_end();
+}
+
 int
 main(void)
 {
 	static void (*const tests[])(void) = {test_table, test_accumulate,
-	    test_limits, test_bounds, test_scan, NULL};
+	    test_limits, test_bounds, test_scan, test_truncated, NULL};
 
 	return t_run(tests);
 }
