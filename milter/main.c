@@ -455,6 +455,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	log_init(foreground, config_syslog_facility(cfg));
 
+	milter_set_tcp(strncmp(cfg->socket, "inet", 4) == 0);
 	if (milter_register() == -1)
 		fatalx("smfi_register failed");
 	if (smfi_setconn(cfg->socket) != MI_SUCCESS)

@@ -43,6 +43,21 @@
 	(SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH |         \
 	    SMFIP_NR_BODY | SMFIP_NOUNKNOWN | SMFIP_NODATA |                   \
 	    SMFIP_HDR_LEADSPC)
+/*
+ * ... except on TCP.  Postfix writes a step it expects no answer to (HELO,
+ * RCPT, the DATA macros of a skipped DATA step) as a packet of its own at
+ * the end of an SMTP command, with Nagle's algorithm on; its next write
+ * then waits for our ACK, which the kernel delays by up to 40 ms because
+ * we send nothing back.  Answering those steps costs a round trip of tens
+ * of microseconds instead (through Postfix, 1 session: 20 -> 226 msgs/s).
+ * Headers, end of headers and body chunks go in one burst up to the end
+ * of message, whose answer we do send: their NR flags stay.
+ */
+#define MILTER_PROTO_TCP                                                       \
+	(MILTER_PROTO & ~(SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NODATA))
+
+/* the listening socket is inet: or inet6: (milter_set_tcp()) */
+static int listen_tcp;
 
 struct conn {
 	unsigned long pflags; /* protocol flags negotiated */
@@ -74,6 +89,12 @@ struct conn {
 
 /* where outcomes are recorded (HistoryDB), or NULL; set before smfi_main() */
 static struct store *outcomes;
+
+void
+milter_set_tcp(int tcp)
+{
+	listen_tcp = tcp;
+}
 
 void
 milter_set_store(struct store *st)
@@ -204,7 +225,7 @@ xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		*pf0 |= SMFIF_SETSYMLIST;
 	/* libmilter offers the NR_* steps even to an MTA without them and
 	 * answers for us there */
-	*pf1 = MILTER_PROTO & f1;
+	*pf1 = (listen_tcp ? MILTER_PROTO_TCP : MILTER_PROTO) & f1;
 	*pf2 = *pf3 = 0;
 	c->pflags = *pf1;
 	if (*pf0 & SMFIF_SETSYMLIST) {

@@ -42,6 +42,8 @@
 struct store;
 
 int milter_register(void);
+/* milter_set_tcp - the socket is inet: or inet6: (fewer no-reply steps) */
+void milter_set_tcp(int tcp);
 /* milter_set_store - record every outcome there (NULL: none) */
 void milter_set_store(struct store *st);
 unsigned long milter_wait_idle(unsigned int seconds);
