@@ -2501,10 +2501,10 @@ store_put(struct store *st, const struct store_record *rec)
 		return put_result(st, ESHUTDOWN);
 	}
 	idx = (st->qhead + st->qn) % st->qmax;
-	if (intent_append(st, rec) == 0) {
+	e = &st->q[idx];
+	rec_fill(&e->rec, rec); /* its id and time: the log needs them too */
+	if (intent_append(st, &e->rec) == 0) {
 		/* the fast path: in the kernel now, committed later */
-		e = &st->q[idx];
-		rec_fill(&e->rec, rec);
 		e->w = NULL;
 		if (st->qn++ == 0 || st->qn >= st->o.batch_max / 2)
 			pthread_cond_signal(&st->work);

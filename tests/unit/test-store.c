@@ -1109,6 +1109,72 @@ wait_flushed(struct store *st, int secs)
 	return r;
 }
 
+/* count_noid - store_foreach(): rows of test_intent_noid() */
+static int
+count_noid(const struct store_record *r, void *arg)
+{
+	unsigned *n = arg;
+
+	if (strncmp(r->queue_id, "NOID", 4) == 0 && strlen(r->id) == 32 &&
+	    r->received > 0)
+		(*n)++;
+	return 0;
+}
+
+/* records as the daemon gives them (no id, no time) left in the intent
+ * log by a process that died: the next open stores every one */
+static void
+test_intent_noid(void)
+{
+	char uri[PATH_MAX + 64], spool[PATH_MAX], err[256];
+	struct store *st = NULL;
+	struct store_opts o;
+	struct store_record r;
+	struct store_stats s;
+	long long now = (long long)time(NULL);
+	unsigned i, n = 0;
+	int status;
+	pid_t pid;
+
+	t_begin("intent log: records without id or time survive a crash");
+	path(spool, sizeof(spool), "noid.spool");
+	uri_for(uri, sizeof(uri), "noid");
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		o = opts_writer(spool);
+		o.batch_delay_ms = 60000; /* nothing is committed */
+		if (store_open(uri, &o, &st, err, sizeof(err)) == -1)
+			_exit(2);
+		for (i = 0; i < 20; i++) {
+			mkrec(&r, i, "noid", now);
+			r.id[0] = '\0';
+			r.received = 0;
+			SET(r.queue_id, "NOID%u", i);
+			if (store_put(st, &r) == -1)
+				_exit(3);
+		}
+		_exit(0); /* as if killed: no store_close() */
+	}
+	(void)waitpid(pid, &status, 0);
+	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	memset(&o, 0, sizeof(o));
+	o.spool_dir = spool;
+	o.log = test_log;
+	if (store_open(uri, &o, &st, err, sizeof(err)) == -1) {
+		T_ASSERT_STREQ(err, "");
+		t_end();
+		return;
+	}
+	store_stats(st, &s);
+	T_ASSERT_INTEQ(s.replayed, 20);
+	T_ASSERT_INTEQ(store_foreach(st, now - 3600, now + 3600, count_noid,
+			   &n),
+	    0);
+	T_ASSERT_INTEQ(n, 20);
+	T_ASSERT_INTEQ(store_close(&st), 0);
+	t_end();
+}
+
 static void
 test_journal_locked(void)
 {
@@ -1512,11 +1578,11 @@ main(int argc, char **argv)
 	    test_open_errors, test_put_many, test_put_fast, test_foreach_ranges,
 	    test_expire,
 	    test_sent, test_put_invalid, test_backpressure, test_crash,
-	    test_journal_locked, test_journal_torn, test_journal_unreachable,
+	    test_intent_noid, test_journal_locked, test_journal_torn, test_journal_unreachable,
 	    test_journal_cap, test_no_spool, NULL};
 	static void (*const pg_tests[])(void) = {test_put_many, test_put_fast,
 	    test_foreach_ranges, test_expire, test_sent, test_put_invalid,
-	    test_crash, test_pg_outage, NULL};
+	    test_crash, test_intent_noid, test_pg_outage, NULL};
 	const char *tmp = getenv("TMPDIR");
 	int r;
 
