@@ -4,7 +4,7 @@
 #
 #	contrib/bench/compare.sh [-q] [--postfix] [-n COUNT] [-m PER_CONN]
 #	    [-c "1 8 32 256"] [--corpus-size N] [--corpus DIR] [--idle N]
-#	    [--builddir DIR] [--keep]
+#	    [--soak N] [--builddir DIR] [--keep]
 #
 # Starts on loopback, as root, in a private temporary directory:
 #   - unbound serving only the corpus zone (local-zone static), on a free
@@ -18,7 +18,11 @@
 # Then it warms every cache with one pass over the corpus, runs milter-bench
 # against dmarc-milter and against the chain at each concurrency (same corpus,
 # same count), measures 1000 idle connections, measures the cryptographic
-# floor with openssl speed, and prints the table.  --postfix adds smtp-source
+# floor with openssl speed, and prints the table.  It also measures what
+# recording costs (the same runs at concurrency 32 against a second
+# dmarc-milter with HistoryDB empty, interleaved), and CPU per message
+# over a unix: socket.  --soak N sends N messages (concurrency 32) in ten
+# parts and prints dmarc-milter's RSS after each.  --postfix adds smtp-source
 # runs through a private Postfix instance: no milter, dmarc-milter on inet:
 # and unix: sockets, and the chain on inet: and unix: sockets, at 1 and 10
 # sessions with a 3 KB DKIM-signed message.
@@ -37,7 +41,7 @@ AUTHSERV=mx.bench.example
 
 QUICK=0 POSTFIX=0 KEEP=0
 COUNT='' PER_CONN=10 CONCS='1 8 32 256' CORPUS_N='' CORPUS_DIR='' IDLE=1000
-BUILDDIR=''
+BUILDDIR='' SOAK=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-q) QUICK=1 ;;
@@ -49,8 +53,9 @@ while [ $# -gt 0 ]; do
 	--corpus-size) CORPUS_N=${2:?}; shift ;;
 	--corpus) CORPUS_DIR=${2:?}; shift ;;
 	--idle) IDLE=${2:?}; shift ;;
+	--soak) SOAK=${2:?}; shift ;;
 	--builddir) BUILDDIR=${2:?}; shift ;;
-	-h|--help) sed -n '2,30s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,34s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -296,7 +301,7 @@ set -- $(free_ports 12)
 DNSPORT=$1 P_OURS=$2 P_DKIM=$3 P_DMARC=$4 P_SMTP0=$5 P_SMTP1=$6
 P_SMTP2=$7 P_SMTP3=$8 P_SMTP4=$9
 shift 9
-P_SINK=$1
+P_SINK=$1 P_NOREC=$2
 DNS53=$(port53_addr) || die "no loopback address with port 53 free"
 
 cat >"$RUN/unbound.conf" <<EOF
@@ -336,8 +341,14 @@ echo "nameserver $DNS53" >"$RUN/resolv.conf"
 
 # ---------------------------------------------------------------- milters
 
-# ours NAME SOCKET: dmarc-milter with its own config, log and pid
+# ours NAME SOCKET [norec]: dmarc-milter with its own config, log, pid
+# and outcome store (none with norec)
 ours() {
+	if [ "${3:-}" = norec ]; then
+		_hist=''
+	else
+		_hist="sqlite:$RUN/$1-store/history.db"
+	fi
 	cat >"$RUN/$1.conf" <<EOF
 Socket $2
 SocketMode 0666
@@ -346,6 +357,8 @@ Nameservers 127.0.0.1@$DNSPORT
 IgnoreHosts 10.255.255.255/32
 RejectFailures yes
 QuarantineAction hold
+HistoryDB $_hist
+SpoolDirectory $RUN/$1-store/spool
 EOF
 	"$OURS" -n -c "$RUN/$1.conf" >"$RUN/$1.check" 2>&1 ||
 	    die "dmarc-milter -n: $(cat "$RUN/$1.check")"
@@ -400,11 +413,17 @@ EOF
 
 say "starting dmarc-milter, OpenDKIM and OpenDMARC"
 ours ours "inet:$P_OURS@127.0.0.1"
+ours norec "inet:$P_NOREC@127.0.0.1" norec
+ours oursl "unix:$RUN/oursl.sock"
 chain chain "inet:$P_DKIM@127.0.0.1" "inet:$P_DMARC@127.0.0.1"
 probe tcp "$P_OURS" || die "dmarc-milter does not listen: $(tail -5 "$RUN/ours.log")"
+probe tcp "$P_NOREC" || die "dmarc-milter (norec) does not listen: $(tail -5 "$RUN/norec.log")"
+probe unix "$RUN/oursl.sock" || die "dmarc-milter (unix) does not listen: $(tail -5 "$RUN/oursl.log")"
 probe tcp "$P_DKIM" || die "opendkim does not listen: $(tail -5 "$RUN/chain-dkim.log")"
 probe tcp "$P_DMARC" || die "opendmarc does not listen: $(tail -5 "$RUN/chain-dmarc.log")"
 M_OURS="--milter inet:$P_OURS@127.0.0.1"
+M_NOREC="--milter inet:$P_NOREC@127.0.0.1"
+M_OURSL="--milter unix:$RUN/oursl.sock"
 M_CHAIN="--milter inet:$P_DKIM@127.0.0.1 --milter inet:$P_DMARC@127.0.0.1"
 # shellcheck disable=SC2154
 PIDS_CHAIN="$PID_chain_dkim,$PID_chain_dmarc"
@@ -428,6 +447,10 @@ say "warming caches ($CORPUS_N messages each)"
 bench warm-ours $M_OURS -c 8 -m "$PER_CONN" -n "$CORPUS_N" -t "$TCAP"
 # shellcheck disable=SC2086
 bench warm-chain $M_CHAIN -c 8 -m "$PER_CONN" -n "$CORPUS_N" -t "$TCAP"
+# shellcheck disable=SC2086
+bench warm-norec $M_NOREC -c 8 -m "$PER_CONN" -n "$CORPUS_N" -t "$TCAP"
+# shellcheck disable=SC2086
+bench warm-oursl $M_OURSL -c 8 -m "$PER_CONN" -n "$CORPUS_N" -t "$TCAP"
 
 for c in $CONCS; do
 	say "concurrency $c: $COUNT messages, $PER_CONN a connection"
@@ -438,12 +461,39 @@ for c in $CONCS; do
 	bench "chain-c$c" $M_CHAIN -c "$c" -m "$PER_CONN" -n "$COUNT" \
 	    -t "$TCAP" --pid "$PIDS_CHAIN"
 done
+say "recording on and off, and a unix: socket: concurrency 32, interleaved"
+for r in 1 2; do
+	# shellcheck disable=SC2086,SC2154
+	bench "rec$r" $M_OURS -c 32 -m "$PER_CONN" -n "$COUNT" -t "$TCAP" \
+	    --pid "$PID_ours"
+	# shellcheck disable=SC2086,SC2154
+	bench "norec$r" $M_NOREC -c 32 -m "$PER_CONN" -n "$COUNT" -t "$TCAP" \
+	    --pid "$PID_norec"
+done
+# shellcheck disable=SC2086,SC2154
+bench unix-c32 $M_OURSL -c 32 -m "$PER_CONN" -n "$COUNT" -t "$TCAP" \
+    --pid "$PID_oursl"
+
 if [ "$IDLE" -gt 0 ]; then
 	say "$IDLE idle connections"
 	# shellcheck disable=SC2086
 	bench idle-ours $M_OURS --idle "$IDLE" -n 0 --pid "$PID_ours"
 	# shellcheck disable=SC2086
 	bench idle-chain $M_CHAIN --idle "$IDLE" -n 0 --pid "$PIDS_CHAIN"
+fi
+
+if [ "$SOAK" -gt 0 ]; then
+	say "soak: $SOAK messages in ten parts"
+	: >"$RUN/res/soak.txt"
+	_part=$((SOAK / 10))
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		# shellcheck disable=SC2086
+		bench "soak$_i" $M_OURS -c 32 -m 100 -n "$_part" \
+		    --pid "$PID_ours"
+		echo "$_i $_part $(awk '/^VmRSS:/ { print $2 }' \
+		    "/proc/$PID_ours/status") $(awk '/^VmHWM:/ { print $2 }' \
+		    "/proc/$PID_ours/status")" >>"$RUN/res/soak.txt"
+	done
 fi
 
 say "cryptographic floor (openssl speed)"
@@ -569,10 +619,10 @@ fi
 # ---------------------------------------------------------------- table
 
 "$PY" - "$RUN/res" "$DATA/manifest.json" "$CONCS" "$IDLE" "$POSTFIX" \
-    "$COUNT" "$TCAP" <<'EOF'
+    "$COUNT" "$TCAP" "$SOAK" <<'EOF'
 import json, os, re, sys
 
-res, manifest, concs, idle, postfix, count, tcap = sys.argv[1:8]
+res, manifest, concs, idle, postfix, count, tcap, soak = sys.argv[1:9]
 concs = concs.split()
 man = json.load(open(manifest))
 
@@ -669,10 +719,40 @@ if m_rsa and m_ed and m_sha:
         print('CPU per message at c=%s: ours %.3f ms = %.1fx the floor; '
               'chain %.3f ms = %.1fx' % (cpu32[0], cpu32[1],
               cpu32[1] / floor, cpu32[2], cpu32[2] / floor))
+    u = load('unix-c32')
+    if u and u['cpu_ms_per_msg'] > 0:
+        print('CPU per message at c=32 over a unix: socket: ours %.3f ms = '
+              '%.1fx the floor' % (u['cpu_ms_per_msg'],
+              u['cpu_ms_per_msg'] / floor))
 else:
     print('crypto floor: cannot parse openssl speed output')
 print('note: milter-bench sets TCP_NODELAY on its own sockets only; each '
       "milter's side keeps its own Nagle setting.")
+
+rec = [load('rec1'), load('rec2')]
+nor = [load('norec1'), load('norec2')]
+if all(rec) and all(nor):
+    mr = sum(r['msgs_per_s'] for r in rec) / 2
+    mn = sum(r['msgs_per_s'] for r in nor) / 2
+    cr = sum(r['cpu_ms_per_msg'] for r in rec) / 2
+    cn = sum(r['cpu_ms_per_msg'] for r in nor) / 2
+    print('recording (c=32, two interleaved runs each): HistoryDB on %.1f '
+          'msgs/s, %.3f ms CPU; off %.1f msgs/s, %.3f ms CPU: on costs '
+          '%.1f%% of throughput, %.1f%% more CPU' % (mr, cr, mn, cn,
+          100.0 * (1 - mr / mn), 100.0 * (cr / cn - 1)))
+
+if soak != '0' and os.path.exists(os.path.join(res, 'soak.txt')):
+    rows = [l.split() for l in open(os.path.join(res, 'soak.txt'))]
+    if rows:
+        done = 0
+        parts = []
+        for i, part, rss, hwm in rows:
+            done += int(part)
+            parts.append('%dk %.1f' % (done // 1000, int(rss) / 1024.0))
+        print('soak, %s messages at c=32: RSS MB after each part: %s; peak '
+              '%.1f MB; last/first %.2f' % (soak, ', '.join(parts),
+              int(rows[-1][3]) / 1024.0, int(rows[-1][2]) /
+              float(rows[0][2])))
 
 if postfix == '1':
     rows = {}
