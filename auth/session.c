@@ -564,6 +564,21 @@ evaluate(struct session *s, const struct verdict *v, struct author_eval *ae)
 			    v->dkim[i].sig.domain, adkim, &tempfail);
 			ae->dkim_aligned |= ae->dkim_al[i];
 		}
+		/*
+		 * An identifier that would align but whose check failed for
+		 * now might still pass (RFC 7208 2.6.6, RFC 6376 6.1.2): like
+		 * an unknowable alignment below, it keeps a message without
+		 * an aligned pass from failing (RFC 9989 5.3.7).
+		 */
+		if (v->spf.result == SPF_RES_TEMPERROR &&
+		    v->spf.domain[0] != '\0' &&
+		    is_aligned(s, ae, v->spf.domain, aspf, &tempfail))
+			tempfail = 1;
+		for (i = 0; i < v->ndkim; i++)
+			if (v->dkim[i].sig.result == DKIMV_TEMPERROR &&
+			    is_aligned(s, ae, v->dkim[i].sig.domain, adkim,
+				&tempfail))
+				tempfail = 1;
 	}
 
 	memset(&in, 0, sizeof(in));
