@@ -53,18 +53,18 @@
 #define RESOLVER_WIRE_NAME_MAX	 255  /* RFC 1035 3.1 */
 /* presentation form of a wire name: every octet may need "\DDD" */
 #define RESOLVER_PNAME_BUF	 (4 * RESOLVER_WIRE_NAME_MAX + 2)
-#define RESOLVER_CACHE_BUCKETS	 1024		/* power of two */
-#define RESOLVER_CACHE_ENTRIES	 8192		/* answers kept at most */
-#define RESOLVER_CACHE_BYTES	 (8u << 20)	/* and their bytes */
+#define RESOLVER_CACHE_BUCKETS	 1024	    /* power of two */
+#define RESOLVER_CACHE_ENTRIES	 8192	    /* answers kept at most */
+#define RESOLVER_CACHE_BYTES	 (8u << 20) /* and their bytes */
 #define RESOLVER_CACHE_ONE_MAX	 (RESOLVER_CACHE_BYTES / 64) /* per answer */
-#define RESOLVER_CACHE_TTL_MAX	 3600		/* s */
+#define RESOLVER_CACHE_TTL_MAX	 3600			     /* s */
 
 /* One cached answer: a private copy, handed out as copies */
 struct resolver_cent {
-	struct resolver_cent *hnext;	    /* hash chain */
+	struct resolver_cent *hnext;	     /* hash chain */
 	struct resolver_cent *older, *newer; /* age list */
-	time_t expires;			    /* CLOCK_MONOTONIC seconds */
-	size_t bytes;			    /* counted against the budget */
+	time_t expires;			     /* CLOCK_MONOTONIC seconds */
+	size_t bytes;			     /* counted against the budget */
 	int type;
 	struct resolver_answer ans;
 	char name[]; /* canonical (lower-case) query name */
@@ -478,8 +478,9 @@ resolver_cache_put(struct resolver_cache *c, const char *name, int type,
 			resolver_cent_drop(c, *pp);
 			break;
 		}
-	while (c->oldest != NULL && (c->entries >= RESOLVER_CACHE_ENTRIES ||
-					c->bytes + bytes > RESOLVER_CACHE_BYTES))
+	while (c->oldest != NULL &&
+	    (c->entries >= RESOLVER_CACHE_ENTRIES ||
+		c->bytes + bytes > RESOLVER_CACHE_BYTES))
 		resolver_cent_drop(c, c->oldest);
 	pp = &c->bucket[resolver_hash(name, type)];
 	e->hnext = *pp;
@@ -636,7 +637,7 @@ resolver_free(struct resolver **resp)
 		close(res->wake[1]);
 		/* no callback can run now: free what timed out */
 		while ((w = res->abandoned) != NULL) {
-			resolver_unlink(res, w);
+			res->abandoned = w->next; /* all of them go */
 			resolver_wait_free(w);
 		}
 		pthread_mutex_destroy(&res->lock);
@@ -853,8 +854,8 @@ resolver_ub_query(struct resolver *res, const char *name, int type,
 	pthread_condattr_destroy(&ca);
 	resolver_deadline(&deadline, res->timeout_ms);
 	/* class IN; the callback may run before this returns */
-	if ((r = ub_resolve_async(res->ctx, name, type, 1, w, resolver_callback,
-		 &id)) != 0) {
+	if (ub_resolve_async(res->ctx, name, type, 1, w, resolver_callback,
+		&id) != 0) {
 		pthread_cond_destroy(&w->cond);
 		free(w);
 		ans->why = "resolver error";

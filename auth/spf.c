@@ -847,7 +847,7 @@ spf_dns_lookup(SPF_dns_server_t *dns, const char *domain, ns_type type,
 		zero = 1;
 	}
 	if (type == ns_t_mx)
-		role = SPF_ROLE_TERM;
+		role = SPF_ROLE_TERM; /* NOLINT(bugprone-branch-clone) */
 	else if (type == ns_t_ptr)
 		role = should_cache ? SPF_ROLE_TERM : SPF_ROLE_P;
 	else if (valid && spf_pend_take(ev, canon)) {

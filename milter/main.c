@@ -286,6 +286,7 @@ listen_nodelay(void)
 		    !acc)
 			continue;
 		sl = sizeof(ss);
+		ss.ss_family = AF_UNSPEC;
 		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
 		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
 			continue;

@@ -441,7 +441,7 @@ fh_angle(struct fh *fh)
  * only one level deep.  The current token starts it.
  */
 static int
-fh_address(struct fh *fh, int in_group)
+fh_address(struct fh *fh, int in_group) /* NOLINT(misc-no-recursion) */
 {
 	size_t nwords;
 	int adjacent;

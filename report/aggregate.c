@@ -184,6 +184,8 @@ xml_esc(struct sbuf *sb, const char *s, size_t n)
 			sbuf_adds(sb, "&apos;");
 			break;
 		default:
+			/* '?' for a control character and for bad UTF-8:
+			 * NOLINTNEXTLINE(bugprone-branch-clone) */
 			if (c < 0x20 || c == 0x7f) {
 				sbuf_addc(sb, '?');
 			} else if (c < 0x80) {

@@ -280,6 +280,8 @@ starts_ci(const unsigned char *p, size_t len, const char *s)
 	return len >= n && strncasecmp((const char *)p, s, n) == 0;
 }
 
+/* NOLINTBEGIN(misc-no-recursion): mime_find() and decode_depth() nest
+ * once (depth 0, then 1) */
 static int decode_depth(const unsigned char *, size_t, unsigned char **,
     size_t *, char *, size_t, int);
 
@@ -435,6 +437,7 @@ decode_depth(const unsigned char *in, size_t len, unsigned char **out_r,
 	ERR("not XML, gzip, zip or a mail message");
 	return -1;
 }
+/* NOLINTEND(misc-no-recursion) */
 
 /* ingest_decode - a report as received to its XML */
 int
@@ -526,7 +529,7 @@ text(const xmlNode *n, char *buf, size_t size)
 
 /* too_deep - the tree goes past INGEST_DEPTH_MAX */
 static int
-too_deep(const xmlNode *n, int depth)
+too_deep(const xmlNode *n, int depth) /* NOLINT(misc-no-recursion) */
 {
 	const xmlNode *c;
 

@@ -330,7 +330,8 @@ send_sendmail(const char *path, const char *from, const char *const *to,
 	}
 	if (from == NULL ||
 	    rua_addr_check(from, strlen(from), addr, sizeof(addr), &e) == -1) {
-		snprintf(err, errlen, "refused sender address: %s", e);
+		snprintf(err, errlen, "refused sender address: %s",
+		    from == NULL ? "(null)" : e);
 		return -1;
 	}
 	if (nto == 0 || nto > SEND_TO_MAX) {

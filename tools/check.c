@@ -400,8 +400,8 @@ static void
 explain(const struct check *c, struct span name, char *out, size_t outlen)
 {
 	const struct check_dmarc *d = &c->dmarc;
-	const struct dmarc_record *r = d->rec;
-	const char *w = r != NULL ? tag_warning(r, name) : NULL;
+	const struct dmarc_record *r = d->rec; /* never NULL here */
+	const char *w = tag_warning(r, name);
 	int sub_ok = d->at_org;
 
 	if (span_is(name, "v")) {
@@ -972,6 +972,8 @@ spf_addr_term(struct check *c, struct check_spf_node *nd, const char *term,
 	resolver_answer_free(&a);
 }
 
+/* spf_terms() and spf_visit() recurse once per include and redirect,
+ * at most CHECK_SPF_DEPTH_MAX deep.  NOLINTBEGIN(misc-no-recursion) */
 static int spf_visit(struct check *c, int parent, const char *via,
     const char *term, const char *target);
 
@@ -1207,6 +1209,7 @@ out:
 	resolver_answer_free(&a);
 	return idx;
 }
+/* NOLINTEND(misc-no-recursion) */
 
 /*
  * spf_all - what the record ends in, following redirect=: the qualifier,
@@ -1801,7 +1804,7 @@ verdict(struct check *c)
 		    "every legitimate source passes SPF or DKIM aligned, "
 		    "move to %s=quarantine",
 		    d->policy_tag);
-	else if (c->partial)
+	else if (c->partial && r != NULL)
 		next_step(c,
 		    "when reports show no legitimate mail failing, "
 		    "remove %s so that %s=%s applies to all mail",
@@ -1820,7 +1823,7 @@ verdict(struct check *c)
 		next_step(c,
 		    "remove psd=y: it is for public suffix operators "
 		    "only");
-	if (has(c, "dmarc-sp-weaker"))
+	if (r != NULL && has(c, "dmarc-sp-weaker"))
 		next_step(c,
 		    "subdomains are not covered: set sp=%s or remove "
 		    "sp=",
@@ -1985,7 +1988,9 @@ print_dmarc(const struct check *c)
 	print_findings(c, "dmarc");
 }
 
-/* print_spf_node - one record of the include tree and its subtree */
+/* print_spf_node - one record of the include tree and its subtree; it
+ * recurses as deep as the tree goes: CHECK_SPF_DEPTH_MAX.
+ * NOLINTBEGIN(misc-no-recursion) */
 static void
 print_spf_node(const struct check *c, int idx, const char *pad)
 {
@@ -2030,6 +2035,7 @@ print_spf_node(const struct check *c, int idx, const char *pad)
 		print_spf_node(c, (int)i, sub);
 	}
 }
+/* NOLINTEND(misc-no-recursion) */
 
 static void
 print_spf(const struct check *c)
