@@ -732,19 +732,17 @@ dns_probe(int port, int ms)
 	return ok;
 }
 
+static int ub_try(struct ub_server *s, const char *conf);
+
 /* ub_start - run unbound -d on 127.0.0.1:port with a local zone */
 static int
 ub_start(struct ub_server *s)
 {
+	/* after "server:", the port and the directory (ub_try()) */
 	static const char conf[] =
-	    "server:\n"
-	    "  interface: 127.0.0.1\n"
-	    "  port: %d\n"
 	    "  do-daemonize: no\n"
 	    "  chroot: \"\"\n"
 	    "  username: \"\"\n"
-	    "  directory: \"%s\"\n"
-	    "  pidfile: \"%s/unbound.pid\"\n"
 	    "  use-syslog: no\n"
 	    "  logfile: \"\"\n"
 	    "  verbosity: 0\n"
@@ -760,7 +758,7 @@ ub_start(struct ub_server *s)
 	    "  local-data: 'esc.example. 300 IN TXT \"a\\\"b\" \"\\000\"'\n"
 	    "  local-data: \"mx.example. 300 IN MX 10 Mail.example.\"\n"
 	    "  local-data: \"alias.example. 300 IN CNAME a.example.\"\n"
-	    "  local-data: \"sp\\032a%%ce.example. 300 IN A 192.0.2.9\"\n"
+	    "  local-data: \"sp\\032a%ce.example. 300 IN A 192.0.2.9\"\n"
 	    "  local-data: \"deep.ent.example. 300 IN A 192.0.2.3\"\n"
 	    "  local-data: \"zero.example. 0 IN A 192.0.2.5\"\n"
 	    "  local-zone: \"2.0.192.in-addr.arpa.\" static\n"
@@ -771,15 +769,35 @@ ub_start(struct ub_server *s)
 	    "  local-data: \"a.test. 300 IN A 192.0.2.7\"\n"
 	    "remote-control:\n"
 	    "  control-enable: no\n";
-	char path[128], log[128];
-	FILE *f;
-	int fd, i;
+	int try;
 
 	memset(s, 0, sizeof(*s));
 	if (strlcpy(s->dir, "/tmp/test-zone-ub.XXXXXX", sizeof(s->dir)) >=
 		sizeof(s->dir) ||
 	    mkdtemp(s->dir) == NULL)
 		return -1;
+	/* a free UDP port may be a busy TCP one, or taken before unbound
+	 * binds it: a few tries, each with a new port */
+	for (try = 0; try < 5; try++) {
+		if (ub_try(s, conf) == 0)
+			return 0;
+		if (s->pid > 0) {
+			kill(s->pid, SIGTERM);
+			waitpid(s->pid, NULL, 0);
+			s->pid = 0;
+		}
+	}
+	return -1;
+}
+
+/* ub_try - one start of unbound on a new port; 0 once it answers */
+static int
+ub_try(struct ub_server *s, const char *conf)
+{
+	char path[128], log[128];
+	FILE *f;
+	int fd, i, st;
+
 	if ((fd = udp_socket(&s->port)) == -1)
 		return -1;
 	close(fd); /* free again: unbound binds it below */
@@ -787,7 +805,11 @@ ub_start(struct ub_server *s)
 	(void)snprintf(log, sizeof(log), "%s/log", s->dir);
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
-	fprintf(f, conf, s->port, s->dir, s->dir);
+	fprintf(f,
+	    "server:\n  interface: 127.0.0.1\n  port: %d\n"
+	    "  directory: \"%s\"\n  pidfile: \"%s/unbound.pid\"\n",
+	    s->port, s->dir, s->dir);
+	fputs(conf, f);
 	fclose(f);
 	if ((s->pid = fork()) == -1)
 		return -1;
@@ -801,9 +823,14 @@ ub_start(struct ub_server *s)
 		_exit(127);
 	}
 	/* up to 15 s: a loaded machine starts unbound slowly */
-	for (i = 0; i < 150; i++)
+	for (i = 0; i < 150; i++) {
 		if (dns_probe(s->port, 100))
 			return 0;
+		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			s->pid = 0; /* it gave up (a port in use): retry */
+			break;
+		}
+	}
 	if ((f = fopen(log, "r")) != NULL) { /* say why */
 		while (fgets(path, sizeof(path), f) != NULL)
 			printf("  unbound: %s", path);
@@ -955,8 +982,8 @@ test_ub_server(void)
 		/* the answer cache: a repeat is a hit, whatever the case */
 		resolver_cache_stats(res, &st0);
 		T_ASSERT(st0.entries > 0 && st0.bytes > 0 && st0.misses > 0);
-		T_ASSERT(resolver_query(res, "a.EXAMPLE", RESOLVER_T_A,
-			     &ans) == RESOLVER_OK);
+		T_ASSERT(resolver_query(res, "a.EXAMPLE", RESOLVER_T_A, &ans) ==
+		    RESOLVER_OK);
 		T_ASSERT(ans->nrr == 2 && ans->rr[0].len == 4 &&
 		    ans->rr[1].len == 4 &&
 		    (memcmp(ans->rr[0].data, a2, 4) == 0 ||
