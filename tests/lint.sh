@@ -8,6 +8,17 @@ hits=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|gets)\(' \
     policy/*.c auth/*.c conf/*.c tools/*.c milter/*.c report/*.c 2>/dev/null | grep -v '^\s*/\?\*')
 t_check "no strcpy/strcat/sprintf/strtok/atoi/gets" "$([ -z "$hits" ]; echo $?)" "$hits"
 
+# no shell ever sees data from mail or DNS: nothing that runs one, and the
+# one program started (sendmail, report/send.c) gets an argument vector
+hits=$(grep -nE '\b(system|popen|execlp|execvp|execvpe|execle|wordexp)\(|"/bin/sh"' \
+    policy/*.c auth/*.c conf/*.c tools/*.c milter/*.c report/*.c 2>/dev/null)
+t_check "no system/popen/execlp/execvp/wordexp or /bin/sh" \
+    "$([ -z "$hits" ]; echo $?)" "$hits"
+hits=$(grep -lE '(^|[[:space:](!=,;])execv?\(' policy/*.c auth/*.c conf/*.c tools/*.c \
+    milter/*.c report/*.c 2>/dev/null)
+[ "$hits" = report/send.c ]
+t_check "execv() only in report/send.c" $? "$hits"
+
 keys=$(sed -nE 's/^[[:space:]]*\{ ?"([A-Za-z0-9]+)", ?CONF_.*/\1/p' conf/config.c)
 [ -n "$keys" ]
 t_check "config table found" $?
