@@ -68,16 +68,8 @@ cleanup() {
 trap 'st=$?; cleanup; exit $st' EXIT
 trap 'exit 1' INT TERM HUP
 
-# The whole run is bounded, whatever hangs.
-(
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	sleep 170 &
-	s=$!
-	wait "$s"
-	echo "FAIL watchdog: the run took over 170 s" >&2
-	kill -TERM $$
-) &
-WATCHDOG=$!
+# the whole run is bounded, whatever hangs
+watchdog 170
 
 # ---------------------------------------------------------------- corpus
 

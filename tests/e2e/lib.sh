@@ -63,3 +63,17 @@ reply() {
 	    /^<\*\* / { last = $0 }
 	    END { if (!found && last != "") print last }' "$T/out/$1"
 }
+
+# watchdog SECONDS: SIGTERM to this script after SECONDS, whatever hangs;
+# $WATCHDOG is the watcher, for the cleanup to stop
+watchdog() {
+	(
+		trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		sleep "$1" &
+		s=$!
+		wait "$s"
+		echo "FAIL watchdog: the run took over $1 s" >&2
+		kill -TERM $$
+	) &
+	WATCHDOG=$!
+}

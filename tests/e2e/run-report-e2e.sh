@@ -131,16 +131,8 @@ cleanup() {
 trap 'st=$?; cleanup; exit $st' EXIT
 trap 'exit 1' INT TERM HUP
 
-# The whole run is bounded, whatever hangs.
-(
-	trap 'kill "$s" 2>/dev/null; exit 0' TERM
-	sleep 300 &
-	s=$!
-	wait "$s"
-	echo "FAIL watchdog: the run took over 300 s" >&2
-	kill -TERM $$
-) &
-WATCHDOG=$!
+# the whole run is bounded, whatever hangs
+watchdog 300
 
 # ---------------------------------------------------------------- helpers
 
