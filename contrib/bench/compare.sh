@@ -23,8 +23,9 @@
 # dmarc-milter with HistoryDB empty, interleaved), and CPU per message
 # over a unix: socket.  --soak N sends N messages (concurrency 32) in ten
 # parts and prints dmarc-milter's RSS after each.  --postfix adds smtp-source
-# runs through a private Postfix instance: no milter, dmarc-milter on inet:
-# and unix: sockets, and the chain on inet: and unix: sockets, at 1 and 10
+# runs through a private Postfix instance: no milter, null-milter (a
+# libmilter milter that checks nothing: what the protocol alone costs),
+# dmarc-milter and the chain, each on inet: and unix: sockets, at 1 and 10
 # sessions with a 3 KB DKIM-signed message.
 #
 # Installs nothing: it says which packages are missing.  Every process it
@@ -55,7 +56,7 @@ while [ $# -gt 0 ]; do
 	--idle) IDLE=${2:?}; shift ;;
 	--soak) SOAK=${2:?}; shift ;;
 	--builddir) BUILDDIR=${2:?}; shift ;;
-	-h|--help) sed -n '2,34s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,35s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -297,11 +298,11 @@ CORPUS_N=$(find "$DATA/corpus" -name '*.eml' | wc -l)
 # ---------------------------------------------------------------- DNS
 
 # shellcheck disable=SC2046 # a list of numbers
-set -- $(free_ports 12)
+set -- $(free_ports 15)
 DNSPORT=$1 P_OURS=$2 P_DKIM=$3 P_DMARC=$4 P_SMTP0=$5 P_SMTP1=$6
 P_SMTP2=$7 P_SMTP3=$8 P_SMTP4=$9
 shift 9
-P_SINK=$1 P_NOREC=$2
+P_SINK=$1 P_NOREC=$2 P_SMTP5=$3 P_SMTP6=$4 P_NULL=$5
 DNS53=$(port53_addr) || die "no loopback address with port 53 free"
 
 cat >"$RUN/unbound.conf" <<EOF
@@ -510,6 +511,20 @@ if [ "$POSTFIX" = 1 ]; then
 	probe unix "$RUN/ours.sock" || die "dmarc-milter (unix) does not listen"
 	probe unix "$RUN/dkim.sock" || die "opendkim (unix) does not listen"
 	probe unix "$RUN/dmarc.sock" || die "opendmarc (unix) does not listen"
+	# the baseline: a libmilter milter that checks nothing
+	NULLM=$BUILDDIR/contrib/bench/null-milter
+	if [ -x "$NULLM" ]; then
+		"$NULLM" "inet:$P_NULL@127.0.0.1" >"$RUN/null-inet.log" 2>&1 &
+		started $!
+		"$NULLM" "unix:$RUN/null.sock" >"$RUN/null-unix.log" 2>&1 &
+		started $!
+		probe tcp "$P_NULL" || die "null-milter does not listen"
+		probe unix "$RUN/null.sock" || die "null-milter (unix) does not listen"
+		chmod 666 "$RUN/null.sock"
+		NULLV="null-inet:$P_SMTP5 null-unix:$P_SMTP6"
+	else
+		NULLV=''
+	fi
 	PF=$RUN/pf
 	mkdir -p "$PF" "$RUN/spool" "$RUN/data-pf"
 	cat >"$PF/main.cf" <<EOF
@@ -551,6 +566,10 @@ EOF
 		echo "  -o smtpd_milters=unix:$RUN/ours.sock"
 		echo "127.0.0.1:$P_SMTP3 inet n - n - - smtpd"
 		echo "  -o smtpd_milters=inet:127.0.0.1:$P_DKIM,inet:127.0.0.1:$P_DMARC"
+		echo "127.0.0.1:$P_SMTP5 inet n - n - - smtpd"
+		echo "  -o smtpd_milters=inet:127.0.0.1:$P_NULL"
+		echo "127.0.0.1:$P_SMTP6 inet n - n - - smtpd"
+		echo "  -o smtpd_milters=unix:$RUN/null.sock"
 		echo "127.0.0.1:$P_SMTP4 inet n - n - - smtpd"
 		echo "  -o smtpd_milters=unix:$RUN/dkim.sock,unix:$RUN/dmarc.sock"
 		cat <<'EOF'
@@ -584,22 +603,25 @@ EOF
 	postfix -c "$PF" start >>"$RUN/pf-setup.log" 2>&1 ||
 	    die "postfix start: $(head -c 400 "$RUN/pf-setup.log")"
 	PF_STARTED=1
-	for p in $P_SMTP0 $P_SMTP1 $P_SMTP2 $P_SMTP3 $P_SMTP4; do
+	for p in $P_SMTP0 $P_SMTP1 $P_SMTP2 $P_SMTP3 $P_SMTP4 $P_SMTP5 \
+	    $P_SMTP6; do
 		probe tcp "$p" || die "Postfix does not listen on $p"
 	done
 	PFMSG=$DATA/postfix/msg3k.eml
 	PFFROM=$(manifest postfix_from)
 	# warm: every listener starts its 10 smtpd processes and their
 	# milter connections
-	for p in $P_SMTP0 $P_SMTP1 $P_SMTP2 $P_SMTP3 $P_SMTP4; do
+	for p in $P_SMTP0 $P_SMTP1 $P_SMTP2 $P_SMTP3 $P_SMTP4 $P_SMTP5 \
+	    $P_SMTP6; do
 		timeout "$PF_TCAP" smtp-source -s 10 -m 50 -F "$PFMSG" \
 		    -f "$PFFROM" -t sink@dest.example "127.0.0.1:$p" \
 		    >/dev/null 2>&1
 	done
 	: >"$RUN/res/postfix.txt"
 	for s in 1 10; do
-		for v in none:$P_SMTP0 ours-inet:$P_SMTP1 ours-unix:$P_SMTP2 \
-		    chain-inet:$P_SMTP3 chain-unix:$P_SMTP4; do
+		# shellcheck disable=SC2086 # a list of words
+		for v in none:$P_SMTP0 $NULLV ours-inet:$P_SMTP1 \
+		    ours-unix:$P_SMTP2 chain-inet:$P_SMTP3 chain-unix:$P_SMTP4; do
 			name=${v%%:*} port=${v#*:}
 			before=$(grep -c 'milter-reject' "$RUN/postfix.log" 2>/dev/null)
 			t0=$(date +%s.%N)
@@ -763,15 +785,17 @@ if postfix == '1':
     print()
     print('through Postfix (smtp-source, 3 KB DKIM-signed aligned pass '
           'message, %s messages a run)' % count)
-    hdr = '%8s | %10s | %10s %6s | %10s %6s | %10s %6s | %10s %6s' % (
-        'sessions', 'no milter', 'ours inet', 'ratio', 'ours unix',
-        'ratio', 'chain inet', 'ratio', 'chain unix', 'ratio')
+    names = ['ours-inet', 'ours-unix', 'chain-inet', 'chain-unix']
+    if ('1', 'null-inet') in rows:
+        names = ['null-inet', 'null-unix'] + names
+    hdr = '%8s | %10s | ' % ('sessions', 'no milter') + ' | '.join(
+        '%10s %6s' % (n.replace('-', ' '), 'ratio') for n in names)
     print(hdr)
     print('-' * len(hdr))
     for s in ('1', '10'):
         base = rows.get((s, 'none'), (float('nan'), 1, 0))[0]
         cells = []
-        for name in ('ours-inet', 'ours-unix', 'chain-inet', 'chain-unix'):
+        for name in names:
             r = rows.get((s, name), (float('nan'), 1, 0))
             if r[1] != 0:  # smtp-source failed or timed out: no rate
                 cells.append('%10s %6s' % ('failed', '-'))
@@ -780,6 +804,7 @@ if postfix == '1':
             cells.append('%9.1f%s %6.2f' % (r[0], mark, ratio(r[0], base)))
         print('%8s | %10.1f | %s' % (s, base, ' | '.join(cells)))
     print('msgs/s; ratio = to no milter; ! = a milter rejected or deferred '
-          'mail (see postfix.log)')
+          'mail (see postfix.log); null = contrib/bench/null-milter, '
+          'libmilter checking nothing')
 EOF
 exit "$FAILED"
