@@ -100,6 +100,7 @@ struct resolver_cache_stats {
 	unsigned long hits, misses;
 	size_t entries, bytes;
 };
-void resolver_cache_stats(struct resolver *res, struct resolver_cache_stats *st);
+void resolver_cache_stats(struct resolver *res,
+    struct resolver_cache_stats *st);
 
 #endif

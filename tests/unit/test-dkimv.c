@@ -889,9 +889,8 @@ int
 main(void)
 {
 	static void (*const tests[])(void) = {test_vectors, test_keycache,
-	    test_leadspc,
-	    test_cap, test_many, test_hostile, test_mixed, test_threads,
-	    test_misuse, NULL};
+	    test_leadspc, test_cap, test_many, test_hostile, test_mixed,
+	    test_threads, test_misuse, NULL};
 	struct resolver_opts opts = {NULL, NULL, 0};
 	char path[1024], err[256];
 	int rc;

@@ -1576,10 +1576,10 @@ main(int argc, char **argv)
 {
 	static void (*const sqlite_tests[])(void) = {test_open_create,
 	    test_open_errors, test_put_many, test_put_fast, test_foreach_ranges,
-	    test_expire,
-	    test_sent, test_put_invalid, test_backpressure, test_crash,
-	    test_intent_noid, test_journal_locked, test_journal_torn, test_journal_unreachable,
-	    test_journal_cap, test_no_spool, NULL};
+	    test_expire, test_sent, test_put_invalid, test_backpressure,
+	    test_crash, test_intent_noid, test_journal_locked,
+	    test_journal_torn, test_journal_unreachable, test_journal_cap,
+	    test_no_spool, NULL};
 	static void (*const pg_tests[])(void) = {test_put_many, test_put_fast,
 	    test_foreach_ranges, test_expire, test_sent, test_put_invalid,
 	    test_crash, test_intent_noid, test_pg_outage, NULL};
