@@ -77,3 +77,62 @@ watchdog() {
 	) &
 	WATCHDOG=$!
 }
+
+# pf_main_cf DOMAIN SINK_PORT: the main.cf lines every private Postfix of
+# the tests shares (queue, data and log under $T, myhostname $AUTHSERV,
+# mail relayed to an smtp-sink on SINK_PORT, milters deferring on
+# failure); the caller adds its own lines after them
+pf_main_cf() {
+	cat <<EOF
+compatibility_level = 3.6
+queue_directory = $T/spool
+data_directory = $T/data
+maillog_file = $T/postfix.log
+maillog_file_prefixes = $T
+myhostname = $AUTHSERV
+mydomain = $1
+inet_interfaces = 127.0.0.1
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+biff = no
+relay_domains = dest.example
+relay_transport = smtp:[127.0.0.1]:$2
+default_transport = smtp:[127.0.0.1]:$2
+smtp_dns_support_level = disabled
+smtpd_relay_restrictions = reject_unauth_destination
+smtpd_peername_lookup = no
+non_smtpd_milters =
+milter_protocol = 6
+milter_default_action = tempfail
+milter_connect_timeout = 10s
+milter_command_timeout = 15s
+milter_content_timeout = 30s
+EOF
+}
+
+# pf_services: the master.cf lines of Postfix's own services
+pf_services() {
+	cat <<'EOF'
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+}

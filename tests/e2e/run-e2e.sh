@@ -343,64 +343,26 @@ done
 # dest.example is relayed to the sink.
 mkdir -p "$PF/sasl" "$T/spool" "$T/data" "$T/sink"
 chown postfix "$T/data" "$T/sink"
-cat >"$PF/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/data
-maillog_file = $T/postfix.log
-maillog_file_prefixes = $T
-myhostname = $AUTHSERV
-mydomain = e2e.example
-inet_interfaces = 127.0.0.1
+{
+	pf_main_cf e2e.example "$SINK_PORT"
+	cat <<EOF
 inet_protocols = all
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-biff = no
-relay_domains = dest.example
-relay_transport = smtp:[127.0.0.1]:$SINK_PORT
-default_transport = smtp:[127.0.0.1]:$SINK_PORT
-smtp_dns_support_level = disabled
-smtpd_relay_restrictions = reject_unauth_destination
-smtpd_peername_lookup = no
 smtpd_authorized_xclient_hosts = 127.0.0.0/8
 smtpd_milters = inet:127.0.0.1:$MILTER_PORT
-non_smtpd_milters =
-milter_protocol = 6
-milter_default_action = tempfail
-milter_connect_timeout = 10s
-milter_command_timeout = 15s
-milter_content_timeout = 30s
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = cyrus
 smtpd_sasl_path = smtpd
 cyrus_sasl_config_path = $PF/sasl
 EOF
-cat >"$PF/master.cf" <<EOF
+} >"$PF/main.cf"
+{
+	cat <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
 127.0.0.1:$SMTP2_PORT inet n - n - - smtpd
   -o smtpd_milters=unix:$MSOCK
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+	pf_services
+} >"$PF/master.cf"
 # SMTP AUTH (Cyrus SASL, sasldb): user alice@e2e.example, password secret
 cat >"$PF/sasl/smtpd.conf" <<EOF
 pwcheck_method: auxprop

@@ -617,39 +617,18 @@ postfix_setup() {
 	P_DIRECT=$1 P_IN=$2 P_MID=$3 SINK_PORT=$4 M_CONC=$5 M_TERM=$6
 	mkdir -p "$PF" "$T/spool" "$T/data"
 	chown postfix "$T/data" "$T/sink"
-	cat >"$PF/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/data
-maillog_file = $T/postfix.log
-maillog_file_prefixes = $T
-myhostname = $AUTHSERV
-mydomain = faults.example
-inet_interfaces = 127.0.0.1
+	{
+		pf_main_cf faults.example "$SINK_PORT"
+		cat <<EOF
 inet_protocols = ipv4
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-biff = no
-relay_domains = dest.example
-relay_transport = smtp:[127.0.0.1]:$SINK_PORT
-default_transport = smtp:[127.0.0.1]:$SINK_PORT
-smtp_dns_support_level = disabled
-smtpd_relay_restrictions = reject_unauth_destination
-smtpd_peername_lookup = no
 smtpd_client_connection_count_limit = 0
 smtpd_client_connection_rate_limit = 0
 default_process_limit = 600
 smtpd_milters = inet:127.0.0.1:$M_CONC
-non_smtpd_milters =
-milter_protocol = 6
-milter_default_action = tempfail
-milter_connect_timeout = 10s
-milter_command_timeout = 15s
-milter_content_timeout = 30s
 EOF
-	cat >"$PF/master.cf" <<EOF
+	} >"$PF/main.cf"
+	{
+		cat <<EOF
 127.0.0.1:$P_DIRECT inet n - n - - smtpd
 127.0.0.1:$P_IN inet n - n - - smtpd
   -o smtpd_milters=
@@ -658,28 +637,11 @@ EOF
   -o content_filter=
   -o smtpd_milters=inet:127.0.0.1:$M_TERM
 pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
 filter    unix  -       -       n       -       20      smtp
   -o smtp_connection_cache_on_demand=no
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+		pf_services
+	} >"$PF/master.cf"
 	postfix -c "$PF" set-permissions >"$T/out/postfix-setup" 2>&1 &&
 	    postfix -c "$PF" check >>"$T/out/postfix-setup" 2>&1
 	t_check "postfix: check" $? "$(head -c 500 "$T/out/postfix-setup")"
