@@ -3,6 +3,7 @@
 : "${top_builddir:=$top_srcdir}"
 T_PASS=0
 T_FAIL=0
+T_SKIP=0
 t_ok() {
 	T_PASS=$((T_PASS + 1))
 	echo "ok $1"
@@ -15,7 +16,22 @@ t_fail() {
 t_check() {
 	if [ "$2" -eq 0 ]; then t_ok "$1"; else t_fail "$1" "${3:-}"; fi
 }
+# t_skip NAME WHY: a test that cannot run here (not a pass)
+t_skip() {
+	T_SKIP=$((T_SKIP + 1))
+	echo "skip $1${2:+: $2}"
+}
 t_done() {
-	echo "$T_PASS passed, $T_FAIL failed"
+	if [ "$T_SKIP" -gt 0 ]; then
+		echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	else
+		echo "$T_PASS passed, $T_FAIL failed"
+	fi
 	[ "$T_FAIL" -eq 0 ]
+}
+# skip WHY: the whole script cannot run here; exit 77 (automake's skip)
+skip() {
+	echo "skip: $1"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 77
 }

@@ -4,9 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$top_srcdir" || exit 1
 if ! command -v cppcheck >/dev/null 2>&1; then
-	echo "skip: cppcheck not installed"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 77
+	skip "cppcheck not installed"
 fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -8,12 +8,6 @@
 # and exits 77, which automake counts as skipped.
 . "$(dirname "$0")/lib.sh"
 
-skip() {
-	echo "skip: $1"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 77
-}
-
 bindir=
 for d in ${PG_BINDIR:-} $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null |
     sort -t/ -k5 -rn); do

@@ -16,11 +16,6 @@ top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 T0=$(date +%s)
 
-skip() {
-	echo "skip: $1"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 77
-}
 if [ -z "${CLANG_TIDY:-}" ]; then
 	CLANG_TIDY=$(command -v clang-tidy-14 || command -v clang-tidy) ||
 	    skip "clang-tidy is not installed"

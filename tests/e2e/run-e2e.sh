@@ -34,13 +34,6 @@ T0=$(date +%s)
 [ "$(id -u)" -eq 0 ] || skip "not root (Postfix needs root to start)"
 [ -x /usr/sbin/postfix ] || skip "postfix is not installed"
 
-need() {	# need FILE WHAT: a missing dependency is a failure, not a skip
-	if [ ! -x "$1" ]; then
-		t_fail "setup" "$2 not found: $1"
-		t_done
-		exit 1
-	fi
-}
 need "$D" "the daemon (build it first)"
 need /usr/bin/swaks "swaks (apt-get install swaks)"
 need /usr/sbin/smtp-sink "smtp-sink (package postfix)"
@@ -82,39 +75,6 @@ watchdog 300
 # ---------------------------------------------------------------- helpers
 
 
-# probe tcp|unix PORT|PATH SECONDS PID [smtp]: 0 once it accepts a
-# connection (and, with smtp, sends a 220 greeting); 1 at once if process
-# PID (0: none) is gone
-probe() {
-	"$PY" - "$@" <<'EOF'
-import os, socket, sys, time
-kind, where, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
-pid = int(sys.argv[4])
-smtp = len(sys.argv) > 5
-end = time.time() + secs
-while time.time() < end:
-    if pid:
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            sys.exit(1)
-    try:
-        if kind == 'unix':
-            s = socket.socket(socket.AF_UNIX)
-            s.settimeout(2)
-            s.connect(where)
-        else:
-            s = socket.create_connection(('127.0.0.1', int(where)), 2)
-        if not smtp or s.recv(512).startswith(b'220'):
-            s.close()
-            sys.exit(0)
-        s.close()
-    except OSError:
-        pass
-    time.sleep(0.1)
-sys.exit(1)
-EOF
-}
 
 
 # wait_sink N: N messages delivered to the sink and none left in the queue

@@ -50,31 +50,11 @@ RECEIVER=mx.e2e.example
 REPORT_EMAIL=dmarc-reports@mx.e2e.example
 RCPT=rcpt@dest.example
 T0=$(date +%s)
-T_SKIP=0
 
 [ "$(id -u)" -eq 0 ] || skip "not root (Postfix needs root to start)"
 [ -x /usr/sbin/postfix ] || skip "postfix is not installed"
 
-t_skip() {
-	T_SKIP=$((T_SKIP + 1))
-	echo "skip $1${2:+: $2}"
-}
-finish() {
-	if [ "$T_SKIP" -gt 0 ]; then
-		echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
-	else
-		echo "$T_PASS passed, $T_FAIL failed"
-	fi
-	[ "$T_FAIL" -eq 0 ]
-}
 
-need() {	# need FILE WHAT: a missing dependency is a failure, not a skip
-	if [ ! -x "$1" ]; then
-		t_fail "setup" "$2 not found: $1"
-		finish
-		exit 1
-	fi
-}
 need "$D" "the daemon (build it first)"
 need "$DCTL" "dmarcctl (build it first)"
 need /usr/bin/swaks "swaks (apt-get install swaks)"
@@ -137,34 +117,6 @@ watchdog 300
 # ---------------------------------------------------------------- helpers
 
 
-# probe tcp PORT SECONDS PID [smtp]: 0 once it accepts a connection (and,
-# with smtp, sends a 220 greeting); 1 at once if process PID (0: none) is
-# gone
-probe() {
-	"$PY" - "$@" <<'EOF'
-import os, socket, sys, time
-kind, where, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
-pid = int(sys.argv[4])
-smtp = len(sys.argv) > 5
-end = time.time() + secs
-while time.time() < end:
-    if pid:
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            sys.exit(1)
-    try:
-        s = socket.create_connection(('127.0.0.1', int(where)), 2)
-        if not smtp or s.recv(512).startswith(b'220'):
-            s.close()
-            sys.exit(0)
-        s.close()
-    except OSError:
-        pass
-    time.sleep(0.1)
-sys.exit(1)
-EOF
-}
 
 
 
@@ -862,7 +814,7 @@ t_check "postfix smtpd and smtp-sink answer" $st \
 if [ $st -ne 0 ] || [ -z "$MPID" ] || ! kill -0 "$MPID" 2>/dev/null; then
 	echo "---- daemon log"
 	cat "$T/milter.log"
-	finish
+	t_done
 	exit 1
 fi
 
@@ -1230,4 +1182,4 @@ if [ "$T_FAIL" -ne 0 ]; then
 	tail -30 "$T/postfix.log"
 fi
 echo "run took $(($(date +%s) - T0)) s"
-finish
+t_done

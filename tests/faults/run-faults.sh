@@ -50,13 +50,6 @@ T0=$(date +%s)
 [ -x /usr/sbin/postfix ] || skip "postfix is not installed"
 [ -x /usr/sbin/unbound ] || skip "unbound is not installed"
 
-need() {	# need FILE WHAT: a missing dependency is a failure, not a skip
-	if [ ! -x "$1" ]; then
-		t_fail "setup" "$2 not found: $1"
-		t_done
-		exit 1
-	fi
-}
 need "$D" "the daemon (build it first)"
 need "$BENCH" "milter-bench (build it first)"
 need /usr/sbin/smtp-sink "smtp-sink (package postfix)"

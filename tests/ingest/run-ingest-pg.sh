@@ -11,12 +11,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$top_srcdir/tests/ingest/checks.sh"
 
-skip() {
-	echo "skip: $1"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 77
-}
-
 bindir=
 for d in ${PG_BINDIR:-} $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null |
     sort -t/ -k5 -rn); do

@@ -18,9 +18,7 @@ PY=/usr/bin/python3
 
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser)}
 if [ -z "$CHROMIUM" ]; then
-	echo "skip: no chromium"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 77
+	skip "no chromium"
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
