@@ -3,10 +3,15 @@
  */
 #include "autoconf.h"
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <string.h>
 
+#include "conf/config.h"
 #include "tools/dmarcctl.h"
+
+#define DAEMON_CONFIG SYSCONFDIR "/dmarc-milter.conf"
 
 static const struct {
 	const char *name;
@@ -22,6 +27,24 @@ static const struct {
     {"summary", cmd_summary,
 	"who sends as a domain, from the ingested reports"},
 };
+
+/* dmarcctl_config - see dmarcctl.h */
+int
+dmarcctl_config(const char *path, struct config **cfg_r)
+{
+	struct stat sb;
+	char err[512];
+
+	if (path == NULL && stat(DAEMON_CONFIG, &sb) == 0)
+		path = DAEMON_CONFIG;
+	if (path != NULL ? config_load(path, cfg_r, err, sizeof(err))
+			 : config_default(cfg_r)) {
+		fprintf(stderr, "dmarcctl: %s\n",
+		    path != NULL ? err : "out of memory");
+		return -1;
+	}
+	return 0;
+}
 
 static void
 usage(FILE *fp)

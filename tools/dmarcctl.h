@@ -17,4 +17,9 @@ int cmd_expire(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 
+struct config;
+/* dmarcctl_config - PATH, else the daemon's file if there is one, else the
+ * embedded defaults; 0, or -1 with the error on stderr */
+int dmarcctl_config(const char *path, struct config **cfg_r);
+
 #endif

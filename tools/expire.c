@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +42,6 @@ cmd_expire(int argc, char **argv)
 	unsigned long long deleted = 0;
 	long long days = -1;
 	char err[512];
-	struct stat sb;
 	int ch, rc = 1;
 
 	optind = 1;
@@ -82,14 +80,8 @@ cmd_expire(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* the daemon's file, else the embedded defaults */
-	if (cfgpath == NULL && stat(SYSCONFDIR "/dmarc-milter.conf", &sb) == 0)
-		cfgpath = SYSCONFDIR "/dmarc-milter.conf";
-	if (cfgpath != NULL ? config_load(cfgpath, &cfg, err, sizeof(err))
-			    : config_default(&cfg)) {
-		fprintf(stderr, "dmarcctl: %s\n",
-		    cfgpath != NULL ? err : "out of memory");
+	if (dmarcctl_config(cfgpath, &cfg) == -1)
 		return 1;
-	}
 	if (db == NULL)
 		db = cfg->history_db;
 	if (db[0] == '\0') {

@@ -202,7 +202,6 @@ cmd_ingest(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct ingest_db *db = NULL;
 	char err[512];
-	struct stat sb;
 	int ch, i, refused = 0, rc = 1;
 
 	optind = 1;
@@ -227,16 +226,8 @@ cmd_ingest(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (uri == NULL) {
-		if (cfgpath == NULL &&
-		    stat(SYSCONFDIR "/dmarc-milter.conf", &sb) == 0)
-			cfgpath = SYSCONFDIR "/dmarc-milter.conf";
-		if (cfgpath != NULL
-			? config_load(cfgpath, &cfg, err, sizeof(err))
-			: config_default(&cfg)) {
-			fprintf(stderr, "dmarcctl: %s\n",
-			    cfgpath != NULL ? err : "out of memory");
+		if (dmarcctl_config(cfgpath, &cfg) == -1)
 			return 1;
-		}
 		uri = cfg->history_db;
 	}
 	if (uri[0] == '\0') {

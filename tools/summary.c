@@ -22,7 +22,6 @@
 #include "autoconf.h"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -967,7 +966,6 @@ cmd_summary(int argc, char **argv)
 	struct sum s;
 	long long days = 0, since = 0, dns_max = SUMMARY_DNS_DEFAULT;
 	char err[512], dom[254];
-	struct stat sb;
 	size_t i;
 	int ch, rc = 1;
 
@@ -1038,16 +1036,8 @@ cmd_summary(int argc, char **argv)
 		s.dns = 0;
 	/* the resolver's settings come from the configuration too */
 	if (uri == NULL || s.dns) {
-		if (cfgpath == NULL &&
-		    stat(SYSCONFDIR "/dmarc-milter.conf", &sb) == 0)
-			cfgpath = SYSCONFDIR "/dmarc-milter.conf";
-		if (cfgpath != NULL
-			? config_load(cfgpath, &cfg, err, sizeof(err))
-			: config_default(&cfg)) {
-			fprintf(stderr, "dmarcctl: %s\n",
-			    cfgpath != NULL ? err : "out of memory");
+		if (dmarcctl_config(cfgpath, &cfg) == -1)
 			return 1;
-		}
 	}
 	if (uri == NULL)
 		uri = cfg->history_db;
