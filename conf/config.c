@@ -522,7 +522,7 @@ parse_domains(const char *v, int overrides, struct conf_domains **list_r,
 		}
 		l->n++;
 		continue;
-bad_entry:
+	bad_entry:
 		snprintf(why, whylen,
 		    "\"%.*s\" is not DOMAIN=none|quarantine|reject",
 		    (int)(n > 64 ? 64 : n), tok);
