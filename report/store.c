@@ -1765,16 +1765,84 @@ journal_append(struct store *st, struct store_record *const *recs, size_t n,
 	state_sync(st, size + len, 0);
 }
 
+/*
+ * frames_each - the records of the intact frames of map[0..size) (the
+ * journal, or an intent log: WHAT NAME in the log), in batches of at most
+ * STORE_REPLAY_MAX, to fn(st, recs, n, arg); damaged bytes and records
+ * that do not decode are logged and skipped.  *total_r counts the records
+ * handed over; 0, or fn's -1, which stops the walk.
+ */
+typedef int frames_fn(struct store *, struct store_record **, size_t, void *);
+
+static int
+frames_each(struct store *st, const char *what, const char *name,
+    const unsigned char *map, size_t size, frames_fn *fn, void *arg,
+    size_t *total_r)
+{
+	struct store_record *recs[STORE_REPLAY_MAX];
+	const unsigned char *pl;
+	size_t off = 0, pllen, skipped, n = 0, i;
+	int more;
+
+	*total_r = 0;
+	if (st->replay == NULL)
+		st->replay =
+		    store_xcalloc(STORE_REPLAY_MAX, sizeof(*st->replay));
+	for (i = 0; i < STORE_REPLAY_MAX; i++)
+		recs[i] = &st->replay[i];
+	do {
+		size_t at = off;
+
+		more = journal_next(map, size, &off, &pl, &pllen, &skipped);
+		if (skipped > 0) {
+			store_log(st, LOG_WARNING,
+			    "%s %.200s: %zu bytes of a torn or damaged "
+			    "frame at offset %zu skipped",
+			    what, name, skipped, at);
+			stat_add(st, S_TORN, skipped);
+		}
+		if (more && journal_decode(pl, pllen, recs[n]) == -1) {
+			store_log(st, LOG_WARNING,
+			    "%s %.200s: bad record at offset %zu skipped", what,
+			    name, off - pllen - JOURNAL_HDR);
+			continue;
+		}
+		if (more)
+			n++;
+		if (n > 0 && (n == STORE_REPLAY_MAX || !more)) {
+			if (fn(st, recs, n, arg) == -1)
+				return -1;
+			*total_r += n;
+			n = 0;
+		}
+	} while (more);
+	return 0;
+}
+
+struct journal_batch_arg {
+	char *err;
+	size_t errlen;
+};
+
+/* journal_batch - frames_each(): one transaction of replayed records */
+static int
+journal_batch(struct store *st, struct store_record **recs, size_t n, void *arg)
+{
+	struct journal_batch_arg *a = arg;
+
+	return db_insert(st, recs, n, a->err, a->errlen);
+}
+
 /* journal_replay - write the journal into the database, then truncate it;
  * 0, or -1 (the journal is kept; a later replay is idempotent) */
 static int
 journal_replay(struct store *st, char *err, size_t errlen)
 {
-	const unsigned char *map, *pl;
-	struct store_record *recs[STORE_REPLAY_MAX];
-	size_t size, off = 0, pllen, skipped, n = 0, i, total = 0;
+	struct journal_batch_arg a = {err, errlen};
+	const unsigned char *map;
+	size_t size, total = 0;
 	struct stat sb;
-	int more, rc = 0;
+	int rc;
 
 	if (st->jfd == -1)
 		return 0;
@@ -1794,39 +1862,8 @@ journal_replay(struct store *st, char *err, size_t errlen)
 		(void)flock(st->jfd, LOCK_UN);
 		return -1;
 	}
-	if (st->replay == NULL)
-		st->replay =
-		    store_xcalloc(STORE_REPLAY_MAX, sizeof(*st->replay));
-	for (i = 0; i < STORE_REPLAY_MAX; i++)
-		recs[i] = &st->replay[i];
-	do {
-		size_t at = off;
-
-		more = journal_next(map, size, &off, &pl, &pllen, &skipped);
-		if (skipped > 0) {
-			store_log(st, LOG_WARNING,
-			    "journal %.200s: %zu bytes of a torn or damaged "
-			    "frame at offset %zu skipped",
-			    st->jpath, skipped, at);
-			stat_add(st, S_TORN, skipped);
-		}
-		if (more && journal_decode(pl, pllen, recs[n]) == -1) {
-			store_log(st, LOG_WARNING,
-			    "journal %.200s: bad record at offset %zu skipped",
-			    st->jpath, off - pllen - JOURNAL_HDR);
-			continue;
-		}
-		if (more)
-			n++;
-		if (n > 0 && (n == STORE_REPLAY_MAX || !more)) {
-			if (db_insert(st, recs, n, err, errlen) == -1) {
-				rc = -1;
-				break;
-			}
-			total += n;
-			n = 0;
-		}
-	} while (more);
+	rc = frames_each(st, "journal", st->jpath, map, size, journal_batch, &a,
+	    &total);
 	(void)munmap((void *)(uintptr_t)map, size);
 	if (rc == 0 &&
 	    (ftruncate(st->jfd, 0) == -1 || fdatasync(st->jfd) == -1)) {
@@ -1927,6 +1964,21 @@ intent_open(struct store *st)
 	return 0;
 }
 
+/* intent_batch - frames_each(): records of a past run, to the database
+ * or the journal; *arg counts those neither took */
+static int
+intent_batch(struct store *st, struct store_record **recs, size_t n, void *arg)
+{
+	int status[STORE_REPLAY_MAX];
+	size_t *lost = arg, i;
+
+	commit_records(st, recs, n, status);
+	for (i = 0; i < n; i++)
+		if (status[i] != 0)
+			(*lost)++;
+	return 0;
+}
+
 /*
  * intent_replay - what a previous run left in an intent log file: into
  * the database, or the journal if it is down (db_lock held, no writer yet).
@@ -1936,12 +1988,10 @@ intent_open(struct store *st)
 static void
 intent_replay(struct store *st, const char *path)
 {
-	const unsigned char *map = NULL, *pl;
-	struct store_record *recs[STORE_REPLAY_MAX];
-	int status[STORE_REPLAY_MAX];
-	size_t size = 0, off = 0, pllen, skipped, n = 0, i, total = 0, lost = 0;
+	const unsigned char *map = NULL;
+	size_t size = 0, total = 0, lost = 0;
 	struct stat sb;
-	int fd, more;
+	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return; /* none: the usual case */
@@ -1959,27 +2009,11 @@ intent_replay(struct store *st, const char *path)
 			return; /* kept for the next start */
 		}
 	}
-	if (st->replay == NULL)
-		st->replay =
-		    store_xcalloc(STORE_REPLAY_MAX, sizeof(*st->replay));
-	for (i = 0; i < STORE_REPLAY_MAX; i++)
-		recs[i] = &st->replay[i];
-	do {
-		more = map != NULL &&
-		    journal_next(map, size, &off, &pl, &pllen, &skipped);
-		if (more && journal_decode(pl, pllen, recs[n]) == 0)
-			n++;
-		if (n > 0 && (n == STORE_REPLAY_MAX || !more)) {
-			commit_records(st, recs, n, status);
-			for (i = 0; i < n; i++)
-				if (status[i] != 0)
-					lost++;
-			total += n;
-			n = 0;
-		}
-	} while (more);
-	if (map != NULL)
+	if (map != NULL) {
+		(void)frames_each(st, "intent log", path, map, size,
+		    intent_batch, &lost, &total);
 		(void)munmap((void *)(uintptr_t)map, size);
+	}
 	(void)unlink(path);
 	(void)close(fd);
 	stat_add(st, S_REPLAYED, total);
