@@ -29,6 +29,19 @@ t_done() {
 	fi
 	[ "$T_FAIL" -eq 0 ]
 }
+# pg_bindir: the newest PostgreSQL server binaries (initdb, pg_ctl,
+# postgres) of $PG_BINDIR or Debian's /usr/lib/postgresql/*/bin; 1 if none
+pg_bindir() {
+	for _d in ${PG_BINDIR:-} $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null |
+	    sort -t/ -k5 -rn); do
+		if [ -x "$_d/initdb" ] && [ -x "$_d/pg_ctl" ] &&
+		    [ -x "$_d/postgres" ]; then
+			echo "$_d"
+			return 0
+		fi
+	done
+	return 1
+}
 # skip WHY: the whole script cannot run here; exit 77 (automake's skip)
 skip() {
 	echo "skip: $1"

@@ -8,15 +8,7 @@
 # and exits 77, which automake counts as skipped.
 . "$(dirname "$0")/lib.sh"
 
-bindir=
-for d in ${PG_BINDIR:-} $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null |
-    sort -t/ -k5 -rn); do
-	if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ]; then
-		bindir=$d
-		break
-	fi
-done
-[ -n "$bindir" ] || skip "no PostgreSQL server binaries (initdb, pg_ctl, postgres)"
+bindir=$(pg_bindir) || skip "no PostgreSQL server binaries (initdb, pg_ctl, postgres)"
 
 test_store=$top_builddir/tests/unit/test-store
 if [ ! -x "$test_store" ]; then

@@ -65,14 +65,7 @@ need "$PY" "Debian's python3"
 FAKETIME_CMD=
 [ -x "${FAKETIME_BIN-/usr/bin/faketime}" ] && FAKETIME_CMD=${FAKETIME_BIN-/usr/bin/faketime}
 
-PGBIN=
-for d in ${PG_BINDIR:-} $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null |
-    sort -t/ -k5 -rn); do
-	if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ]; then
-		PGBIN=$d
-		break
-	fi
-done
+PGBIN=$(pg_bindir)
 PSQL=$PGBIN/psql
 [ -n "$PGBIN" ] && [ ! -x "$PSQL" ] && PSQL=/usr/bin/psql
 

@@ -11,15 +11,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$top_srcdir/tests/ingest/checks.sh"
 
-bindir=
-for d in ${PG_BINDIR:-} $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null |
-    sort -t/ -k5 -rn); do
-	if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ]; then
-		bindir=$d
-		break
-	fi
-done
-[ -n "$bindir" ] || skip "no PostgreSQL server binaries (initdb, pg_ctl, postgres)"
+bindir=$(pg_bindir) || skip "no PostgreSQL server binaries (initdb, pg_ctl, postgres)"
 PSQL=$bindir/psql
 [ -x "$PSQL" ] || PSQL=$(command -v psql) ||
     skip "no psql (PostgreSQL client)"
